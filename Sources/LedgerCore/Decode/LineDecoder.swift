@@ -1,0 +1,60 @@
+/// Decodes one spool line: parses it, recognizes its shape and hands it to that shape's decoder.
+public struct LineDecoder: Sendable {
+    /// Lines longer than this many bytes are rejected without parsing.
+    public var maximumLineLength: Int
+
+    /// Creates a decoder.
+    public init(maximumLineLength: Int = 4 << 20) {
+        self.maximumLineLength = maximumLineLength
+    }
+
+    /// Decodes `line`, which excludes its newline.
+    /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
+    public func decode(_ line: UnsafeBufferPointer<UInt8>, now: Int64) -> LineOutcome {
+        guard line.count <= maximumLineLength else {
+            return LineOutcome(rejects: [
+                DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
+            ])
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(buffer: line)
+        } catch {
+            return LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)])
+        }
+        guard let object = value.objectValue else {
+            return LineOutcome(rejects: [DecodeError(.unknownShape, "line is a JSON \(kind(of: value)), not an object")]
+            )
+        }
+        if OTLPTraceDecoder.matches(object) {
+            return OTLPTraceDecoder.decode(object, now: now)
+        }
+        if UsageQueueDecoder.matches(object) {
+            do {
+                return LineOutcome(events: [try UsageQueueDecoder.decode(object, rawLine: line, now: now)])
+            } catch {
+                return LineOutcome(rejects: [error])
+            }
+        }
+        let names = object.keys.prefix(8).map(Redactor.identifier).joined(separator: ",")
+        return LineOutcome(rejects: [
+            DecodeError(.unknownShape, "object with keys [\(names)] matches no accepted shape")
+        ])
+    }
+
+    /// Decodes a line held in an array.
+    public func decode(_ line: [UInt8], now: Int64) -> LineOutcome {
+        line.withUnsafeBufferPointer { decode($0, now: now) }
+    }
+
+    private func kind(of value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "Boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}

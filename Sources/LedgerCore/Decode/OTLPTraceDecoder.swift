@@ -1,0 +1,180 @@
+/// Decodes OTLP/JSON trace lines (`ExportTraceServiceRequest`, one per line, as the
+/// OpenTelemetry Collector file exporter writes them) into one event per GenAI span.
+///
+/// A span is a GenAI span when it carries a `gen_ai.usage.*` attribute or
+/// `gen_ai.operation.name`. Attributes are read from the span itself; resource attributes
+/// contribute only `service.name` and `host.name`.
+public enum OTLPTraceDecoder {
+    /// Whether `object` looks like an OTLP trace export.
+    public static func matches(_ object: JSONObject) -> Bool {
+        object["resourceSpans"] != nil
+    }
+
+    /// Decodes every GenAI span of one line. A malformed span becomes a reject and does not
+    /// stop the others.
+    public static func decode(_ object: JSONObject, now: Int64) -> LineOutcome {
+        var outcome = LineOutcome()
+        guard let resourceSpans = object["resourceSpans"]?.arrayValue else {
+            outcome.rejects.append(DecodeError(.invalidField, "resourceSpans is not an array"))
+            return outcome
+        }
+        for (resourceIndex, resourceSpan) in resourceSpans.enumerated() {
+            let resource = attributes(of: resourceSpan["resource"])
+            let serviceName = resource["service.name"]?.stringValue
+            let hostName = resource["host.name"]?.stringValue
+            for (scopeIndex, scopeSpan) in (resourceSpan["scopeSpans"]?.arrayValue ?? []).enumerated() {
+                for (spanIndex, span) in (scopeSpan["spans"]?.arrayValue ?? []).enumerated() {
+                    let location = "resourceSpans[\(resourceIndex)].scopeSpans[\(scopeIndex)].spans[\(spanIndex)]"
+                    do {
+                        guard var event = try decodeSpan(span, location: location, now: now) else { continue }
+                        event.serviceName = serviceName
+                        event.hostName = hostName
+                        outcome.events.append(event)
+                    } catch {
+                        outcome.rejects.append(error)
+                    }
+                }
+            }
+        }
+        return outcome
+    }
+
+    private static func decodeSpan(
+        _ span: JSONValue, location: String, now: Int64
+    ) throws(DecodeError) -> CanonicalEvent? {
+        guard span.objectValue != nil else {
+            throw DecodeError(.invalidField, "\(location) is not an object")
+        }
+        let attributes = attributes(of: span)
+        let hasUsage = attributes.keys.contains { $0.hasPrefix("gen_ai.usage.") }
+        guard hasUsage || attributes["gen_ai.operation.name"] != nil else {
+            return nil
+        }
+
+        guard let traceText = span["traceId"]?.stringValue, let traceID = spanID(traceText, byteCount: 16) else {
+            throw DecodeError(.invalidField, "\(location).traceId is not 16 bytes in hex or base64")
+        }
+        guard let spanText = span["spanId"]?.stringValue, let spanID = spanID(spanText, byteCount: 8) else {
+            throw DecodeError(.invalidField, "\(location).spanId is not 8 bytes in hex or base64")
+        }
+        let start = try nanoseconds(span["startTimeUnixNano"], name: "\(location).startTimeUnixNano")
+        try TimestampField.checkRange(start, name: "\(location).startTimeUnixNano", now: now)
+        let end = try span["endTimeUnixNano"].map { value throws(DecodeError) in
+            try nanoseconds(value, name: "\(location).endTimeUnixNano")
+        }
+
+        let provider = attributes["gen_ai.provider.name"]?.stringValue ?? attributes["gen_ai.system"]?.stringValue
+        let requestModel = attributes["gen_ai.request.model"]?.stringValue
+        let responseModel = attributes["gen_ai.response.model"]?.stringValue
+        let failed = isError(span["status"])
+
+        let usage = try readUsage(attributes, location: location)
+        var event = CanonicalEvent(
+            key: EventKey(namespace: SourceShape.otlpSpan.rawValue, bytes: traceID + spanID),
+            shape: .otlpSpan, provider: nonEmpty(provider) ?? "unknown",
+            model: nonEmpty(responseModel) ?? nonEmpty(requestModel) ?? "unknown",
+            startedAtNanoseconds: start, status: failed ? .failed : .succeeded,
+            buckets: usage.buckets, usageState: usage.state, quality: usage.quality)
+        event.requestedModel = nonEmpty(requestModel)
+        event.sessionID = nonEmpty(attributes["gen_ai.conversation.id"]?.stringValue)
+        event.requestID = HexEncoding.encode(traceID) + ":" + HexEncoding.encode(spanID)
+        if let end, end >= start {
+            event.latencyMilliseconds = (end - start + 500_000) / 1_000_000
+        }
+        if let code = attributes["http.response.status_code"].flatMap(integer) {
+            event.statusCode = Int(clamping: code)
+        }
+        return event
+    }
+
+    private struct Usage {
+        var buckets: TokenBuckets
+        var state: UsageState
+        var quality: UsageQuality
+    }
+
+    /// Maps semantic-convention counters, where input includes cache reads and writes and output
+    /// includes reasoning, onto disjoint buckets.
+    private static func readUsage(_ attributes: [String: JSONValue], location: String) throws(DecodeError) -> Usage {
+        func count(_ names: String...) throws(DecodeError) -> Int64? {
+            for name in names {
+                guard let value = attributes[name] else { continue }
+                guard let number = integer(value) else {
+                    throw DecodeError(.invalidField, "\(location) attribute \(name) is not an integer")
+                }
+                return number
+            }
+            return nil
+        }
+        let input = try count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
+        let output = try count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
+        let cacheRead = try count("gen_ai.usage.cache_read.input_tokens")
+        let cacheWrite = try count(
+            "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens")
+        let reasoning = try count("gen_ai.usage.reasoning.output_tokens")
+        guard input != nil || output != nil || cacheRead != nil || cacheWrite != nil || reasoning != nil else {
+            return Usage(buckets: .zero, state: .missing, quality: .complete)
+        }
+        let buckets = TokenBuckets(
+            inputUncached: (input ?? 0) &- (cacheRead ?? 0) &- (cacheWrite ?? 0),
+            cacheRead: cacheRead ?? 0, cacheWrite: cacheWrite ?? 0, output: output ?? 0,
+            reasoning: reasoning ?? 0)
+        if buckets.hasNegative || buckets.reasoning > buckets.output {
+            let reportedTotal = max(input ?? 0, 0) &+ max(output ?? 0, 0)
+            return Usage(buckets: TokenBuckets(unclassified: reportedTotal), state: .present, quality: .inconsistent)
+        }
+        return Usage(buckets: buckets, state: buckets.isZero ? .zero : .present, quality: .complete)
+    }
+
+    /// Flattens `attributes: [{key, value: {stringValue|intValue|…}}]` into a dictionary of the
+    /// inner values. Later duplicates win.
+    static func attributes(of holder: JSONValue?) -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for attribute in holder?["attributes"]?.arrayValue ?? [] {
+            guard let key = attribute["key"]?.stringValue, let wrapper = attribute["value"]?.objectValue else {
+                continue
+            }
+            if let value = wrapper.members.first?.value {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    /// An `intValue` as OTLP/JSON writes it (a decimal string), or a plain JSON integer.
+    private static func integer(_ value: JSONValue) -> Int64? {
+        value.int64Value ?? value.stringValue.flatMap { Int64($0) }
+    }
+
+    private static func nanoseconds(_ value: JSONValue?, name: String) throws(DecodeError) -> Int64 {
+        guard let value, !value.isNull else {
+            throw DecodeError(.missingField, "\(name) is missing")
+        }
+        guard let number = integer(value) else {
+            throw DecodeError(.invalidField, "\(name) is not a decimal count of nanoseconds")
+        }
+        return number
+    }
+
+    /// Decodes a trace or span id written as hex (the OTLP/JSON rule) or base64 (protobuf's JSON
+    /// mapping, which some producers keep).
+    private static func spanID(_ text: String, byteCount: Int) -> [UInt8]? {
+        if text.utf8.count == byteCount * 2, let bytes = HexEncoding.decode(text) {
+            return bytes.allSatisfy({ $0 == 0 }) ? nil : bytes
+        }
+        if let bytes = Base64.decode(text), bytes.count == byteCount {
+            return bytes.allSatisfy({ $0 == 0 }) ? nil : bytes
+        }
+        return nil
+    }
+
+    private static func isError(_ status: JSONValue?) -> Bool {
+        guard let code = status?["code"] else { return false }
+        return code.stringValue == "STATUS_CODE_ERROR" || code.int64Value == 2
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+}

@@ -1,0 +1,113 @@
+/// Decodes CLIProxyAPI usage-queue records, from v6.9.38 to v7.2.140.
+///
+/// One record is one upstream attempt. `token_breakdown` (v7.2.97+) is used when present;
+/// older records go through the per-upstream rules of ``UpstreamClass``.
+public enum UsageQueueDecoder {
+    /// Whether `object` looks like a usage-queue record.
+    public static func matches(_ object: JSONObject) -> Bool {
+        object["timestamp"] != nil && object["tokens"] != nil && (object["provider"] != nil || object["model"] != nil)
+    }
+
+    /// Decodes one record.
+    /// - Parameters:
+    ///   - rawLine: the line's bytes without its newline; the event key is a hash of them,
+    ///     because no field of the record is unique.
+    ///   - now: the current instant in nanoseconds, for the timestamp range check.
+    /// - Throws: ``DecodeError`` for a missing or malformed field or an out-of-range timestamp.
+    public static func decode(
+        _ object: JSONObject, rawLine: some Collection<UInt8>, now: Int64
+    ) throws(DecodeError) -> CanonicalEvent {
+        let record = FieldReader(object)
+        let startedAt = try TimestampField.read(object["timestamp"], name: "timestamp", now: now)
+        let provider = try record.string("provider").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+        let model = try record.string("model").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+
+        let failed = try record.bool("failed") ?? false
+        let fail = try record.object("fail")
+        let reportedCode = try fail?.int64("status_code").map { Int(clamping: $0) }
+        let statusCode: Int?
+        if let reportedCode, reportedCode > 0 {
+            statusCode = reportedCode
+        } else {
+            // Records before v7.0.0 carry no status code; a success is then known to be a 200.
+            statusCode = failed ? nil : 200
+        }
+        let status: EventStatus
+        if !failed {
+            status = .succeeded
+        } else if statusCode == 499 {
+            status = .interrupted
+        } else {
+            status = .failed
+        }
+
+        let (buckets, usageState, quality) = try usage(record, provider: provider)
+
+        var event = CanonicalEvent(
+            key: EventKey(namespace: SourceShape.usageQueue.rawValue, bytes: rawLine),
+            shape: .usageQueue, provider: provider, model: model, startedAtNanoseconds: startedAt,
+            status: status, buckets: buckets, usageState: usageState, quality: quality)
+        event.statusCode = statusCode
+        event.requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
+        event.requestID = try record.string("request_id").flatMap { $0.isEmpty ? nil : $0 }
+        event.latencyMilliseconds = try record.int64("latency_ms").map { max($0, 0) }
+        event.timeToFirstTokenMilliseconds = try record.int64("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
+        event.authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
+        if let apiKey = try record.string("api_key"), !apiKey.isEmpty {
+            event.clientKeyID = SecretHasher.clientKeyID(apiKey)
+        }
+        if let source = try record.string("source"), !source.isEmpty {
+            event.accountID = SecretHasher.accountID(source)
+        }
+        return event
+    }
+
+    private static func usage(
+        _ record: FieldReader, provider: String
+    ) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
+        if let breakdown = try record.object("token_breakdown") {
+            return try usage(breakdown: breakdown)
+        }
+        guard let tokens = try record.object("tokens") else {
+            return (.zero, .missing, .complete)
+        }
+        let counts = RawTokenCounts(
+            input: try tokens.int64("input_tokens") ?? 0,
+            output: try tokens.int64("output_tokens") ?? 0,
+            reasoning: try tokens.int64("reasoning_tokens") ?? 0,
+            cached: try tokens.int64("cached_tokens") ?? 0,
+            cacheRead: try tokens.int64("cache_read_tokens"),
+            cacheCreation: try tokens.int64("cache_creation_tokens"),
+            total: try tokens.int64("total_tokens") ?? 0)
+        // The proxy publishes zeros when it saw no usage, so all-zero counts mean missing, not free.
+        if counts.isAllZero {
+            return (.zero, .missing, .complete)
+        }
+        let upstream = UpstreamClass(provider: provider, executorType: try record.string("executor_type"))
+        let (buckets, quality) = upstream.buckets(from: counts)
+        return (buckets, .present, quality)
+    }
+
+    private static func usage(breakdown: FieldReader) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
+        let input = try breakdown.object("input")
+        let output = try breakdown.object("output")
+        let reasoning = try output?.int64("reasoning_tokens") ?? 0
+        var buckets = TokenBuckets(
+            inputUncached: try input?.int64("uncached_tokens") ?? 0,
+            cacheRead: try input?.int64("cache_read_tokens") ?? 0,
+            cacheWrite: try input?.int64("cache_write_tokens") ?? 0,
+            output: (try output?.int64("non_reasoning_tokens") ?? 0) &+ reasoning,
+            reasoning: reasoning,
+            unclassified: try breakdown.int64("unclassified_tokens") ?? 0)
+        var quality = try breakdown.string("quality").flatMap(UsageQuality.init(rawValue:)) ?? .complete
+        if buckets.hasNegative {
+            let total = try breakdown.int64("total_tokens") ?? 0
+            buckets = TokenBuckets(unclassified: max(total, 0))
+            quality = .inconsistent
+        }
+        if buckets.isZero {
+            return (.zero, .missing, quality)
+        }
+        return (buckets, .present, quality)
+    }
+}

@@ -1,0 +1,125 @@
+/// Runtime metrics of one (provider, model) pair, folded from its events.
+public struct RuntimeMetrics: Sendable, Equatable {
+    /// The ledger provider key.
+    public var provider: String
+    /// The ledger model name.
+    public var model: String
+    /// Upstream attempts of any outcome.
+    public var attempts = 0
+    /// Attempts that succeeded.
+    public var succeeded = 0
+    /// Attempts that failed.
+    public var failed = 0
+    /// Attempts the client cancelled; excluded from the success rate.
+    public var interrupted = 0
+    /// Successful attempts that reported no usage.
+    public var usageMissing = 0
+    /// Latency percentiles of succeeded attempts, in milliseconds.
+    public var latencyP50: Double?
+    public var latencyP95: Double?
+    public var latencyP99: Double?
+    /// Time-to-first-token percentiles of succeeded attempts, in milliseconds.
+    public var timeToFirstTokenP50: Double?
+    public var timeToFirstTokenP95: Double?
+    /// Output tokens per second over succeeded attempts with usage and latency.
+    public var outputTokensPerSecond: Double?
+    /// Token sums over all attempts.
+    public var buckets = TokenBuckets()
+
+    /// `succeeded / (attempts − interrupted)`; `nil` when no attempt counts.
+    public var successRate: Double? {
+        let counted = attempts - interrupted
+        return counted > 0 ? Double(succeeded) / Double(counted) : nil
+    }
+}
+
+/// Folds events into ``RuntimeMetrics`` per (provider, model).
+///
+/// Latency is the median (and percentiles, linear interpolation between closest ranks) over
+/// succeeded attempts; the success rate leaves client cancellations out. Memory grows with the
+/// number of succeeded attempts, whose latencies are kept for the percentiles.
+public struct RuntimeMetricsFolder {
+    private struct Accumulator {
+        var metrics: RuntimeMetrics
+        var latencies: [Int64] = []
+        var timesToFirstToken: [Int64] = []
+        var outputTokens: Int64 = 0
+        var outputMilliseconds: Int64 = 0
+    }
+
+    private let mapping: ProviderMapping
+    private var accumulators: [String: Accumulator] = [:]
+
+    /// Creates a folder that names providers and models through `mapping`.
+    public init(mapping: ProviderMapping) {
+        self.mapping = mapping
+    }
+
+    /// Adds one event.
+    public mutating func add(_ event: CanonicalEvent) {
+        let provider = mapping.provider(event.provider)
+        let model = mapping.model(event.model, provider: provider)
+        let key = provider + "\u{0}" + model
+        var accumulator = accumulators[key] ?? Accumulator(metrics: RuntimeMetrics(provider: provider, model: model))
+        accumulator.metrics.attempts += 1
+        switch event.status {
+        case .succeeded:
+            accumulator.metrics.succeeded += 1
+            if let latency = event.latencyMilliseconds {
+                accumulator.latencies.append(latency)
+                if event.usageState == .present, latency > 0 {
+                    accumulator.outputTokens += event.buckets.output
+                    accumulator.outputMilliseconds += latency
+                }
+            }
+            if let ttft = event.timeToFirstTokenMilliseconds {
+                accumulator.timesToFirstToken.append(ttft)
+            }
+            if event.usageState == .missing {
+                accumulator.metrics.usageMissing += 1
+            }
+        case .failed:
+            accumulator.metrics.failed += 1
+        case .interrupted:
+            accumulator.metrics.interrupted += 1
+        }
+        accumulator.metrics.buckets.inputUncached += event.buckets.inputUncached
+        accumulator.metrics.buckets.cacheRead += event.buckets.cacheRead
+        accumulator.metrics.buckets.cacheWrite += event.buckets.cacheWrite
+        accumulator.metrics.buckets.output += event.buckets.output
+        accumulator.metrics.buckets.reasoning += event.buckets.reasoning
+        accumulator.metrics.buckets.unclassified += event.buckets.unclassified
+        accumulators[key] = accumulator
+    }
+
+    /// The metrics of every pair, sorted by provider, then model.
+    public func results() -> [RuntimeMetrics] {
+        accumulators.values.map { accumulator in
+            var metrics = accumulator.metrics
+            let latencies = accumulator.latencies.sorted()
+            metrics.latencyP50 = Self.percentile(latencies, 0.50)
+            metrics.latencyP95 = Self.percentile(latencies, 0.95)
+            metrics.latencyP99 = Self.percentile(latencies, 0.99)
+            let ttft = accumulator.timesToFirstToken.sorted()
+            metrics.timeToFirstTokenP50 = Self.percentile(ttft, 0.50)
+            metrics.timeToFirstTokenP95 = Self.percentile(ttft, 0.95)
+            if accumulator.outputMilliseconds > 0 {
+                metrics.outputTokensPerSecond =
+                    Double(accumulator.outputTokens) * 1000 / Double(accumulator.outputMilliseconds)
+            }
+            return metrics
+        }
+        .sorted { ($0.provider, $0.model) < ($1.provider, $1.model) }
+    }
+
+    /// The `fraction` percentile of sorted values by linear interpolation between closest ranks;
+    /// the 0.5 percentile of an even count is the mean of the two middle values.
+    static func percentile(_ sorted: [Int64], _ fraction: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let position = fraction * Double(sorted.count - 1)
+        let lower = Int(position.rounded(.down))
+        let upper = min(lower + 1, sorted.count - 1)
+        let weight = position - Double(lower)
+        return Double(sorted[lower]) + (Double(sorted[upper]) - Double(sorted[lower])) * weight
+    }
+}

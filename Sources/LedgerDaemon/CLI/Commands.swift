@@ -1,0 +1,286 @@
+import Glibc
+import LedgerCore
+import LedgerStore
+import Synchronization
+
+/// The command-line entry point: parses arguments and runs one command.
+public enum Commands {
+    /// The version printed by `--version`.
+    public static let version = "0.1.0"
+
+    private struct CommandSpec {
+        var name: String
+        var summary: String
+        var options: [OptionSpec]
+        var run: (ParsedOptions, [String: String]) throws -> Int32
+    }
+
+    private static let helpOption = OptionSpec("help", help: "print this help and exit")
+
+    private static var commands: [CommandSpec] {
+        [
+            CommandSpec(
+                name: "run",
+                summary: "Ingest every complete line in the spool, then fold. With --once, drain the spool, fold "
+                    + "and exit; without it, keep polling the spool until SIGTERM or SIGINT.",
+                options: [
+                    OptionSpec("spool", value: "DIR", repeatable: true, help: "spool directory (default: ./spool)"),
+                    OptionSpec("once", help: "drain the spool, fold and exit"),
+                    OptionSpec(
+                        "poll-interval", value: "SECONDS", help: "seconds between spool scans (default: 1)"),
+                    OptionSpec(
+                        "fold-interval", value: "SECONDS", help: "seconds between folds in daemon mode (default: 60)"),
+                ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                run: RunCommand.run),
+            CommandSpec(
+                name: "fold",
+                summary: "Fold the stored events into runtime metrics and the ledger and Pareto files.",
+                options: Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                run: { options, environment in
+                    let context = try CommandContext(options, environment: environment)
+                    let store = try context.openStore()
+                    try Folder(settings: context.settings, logger: context.logger)
+                        .fold(store: store, into: context.settings.ledgerDirectory)
+                    return 0
+                }),
+            CommandSpec(
+                name: "export",
+                summary: "Write a snapshot into --out: events.jsonl, the ledger files and status.json.",
+                options: [
+                    OptionSpec("out", value: "DIR", help: "output directory (required; created when missing)"),
+                    OptionSpec("what", value: "WHAT", help: "all|ledger|events|status (default: all)"),
+                ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                run: ExportCommand.run),
+            CommandSpec(
+                name: "status",
+                summary: "Print tracked files and offsets, event counts by source, status and usage state, and "
+                    + "quarantine counts by reason.",
+                options: [OptionSpec("json", help: "print JSON instead of text")] + Settings.storeOptions
+                    + [helpOption],
+                run: { options, environment in
+                    let context = try CommandContext(options, environment: environment)
+                    let store = try context.openStore()
+                    let report = try StatusReport.make(store: store)
+                    print(
+                        options.has("json") ? report.json() : report.text(), terminator: options.has("json") ? "\n" : ""
+                    )
+                    return 0
+                }),
+        ]
+    }
+
+    /// The top-level help text.
+    public static var help: String {
+        var text = """
+            tokenledgerd \(version): turns LLM proxy usage telemetry into a cost and performance ledger.
+
+            usage: tokenledgerd <command> [options]
+
+            commands:
+
+            """
+        for command in commands {
+            text +=
+                "  " + command.name + String(repeating: " ", count: max(1, 10 - command.name.count))
+                + command.summary.prefix(while: { $0 != "." }) + "\n"
+        }
+        text += "\nRun 'tokenledgerd <command> --help' for a command's options.\n"
+        return text
+    }
+
+    /// Runs the command named by `arguments[0]` and returns the process exit code:
+    /// 0 success, 1 runtime failure, 2 usage or configuration error.
+    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        guard let name = arguments.first else {
+            writeError(help)
+            return 2
+        }
+        if name == "--help" || name == "-h" || name == "help" {
+            print(help, terminator: "")
+            return 0
+        }
+        if name == "--version" {
+            print("tokenledgerd \(version)")
+            return 0
+        }
+        guard let command = commands.first(where: { $0.name == name }) else {
+            writeError("tokenledgerd: unknown command '\(name)'; run 'tokenledgerd --help' for the commands\n")
+            return 2
+        }
+        do {
+            let options = try ArgumentParser.parse(
+                Array(arguments.dropFirst()), command: name, options: command.options)
+            if options.has("help") {
+                print(
+                    ArgumentParser.help(command: name, summary: command.summary, options: command.options),
+                    terminator: "")
+                return 0
+            }
+            return try command.run(options, environment)
+        } catch let error as UsageError {
+            writeError("tokenledgerd \(error.message)\n")
+            return 2
+        } catch {
+            writeError("<3>tokenledgerd \(name) failed: \(error)\n")
+            return 1
+        }
+    }
+
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            _ = Glibc.write(2, buffer.baseAddress, buffer.count)
+        }
+    }
+}
+
+/// Settings, logger and store access shared by the commands.
+struct CommandContext {
+    let settings: Settings
+    let logger: Logger
+
+    init(_ options: ParsedOptions, environment: [String: String]) throws(UsageError) {
+        settings = try Settings.resolve(options, environment: environment)
+        logger = Logger(level: settings.logLevel)
+    }
+
+    /// Opens the store in the state directory, creating both when missing.
+    func openStore() throws -> Store {
+        try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
+        return try Store(path: settings.databasePath)
+    }
+}
+
+enum ExportCommand {
+    static func run(_ options: ParsedOptions, environment: [String: String]) throws -> Int32 {
+        guard let out = options.value("out") else {
+            throw UsageError("export: option '--out DIR' is required")
+        }
+        let what = options.value("what") ?? "all"
+        guard ["all", "ledger", "events", "status"].contains(what) else {
+            throw UsageError("export: option '--what' has invalid value '\(what)'; use all, ledger, events or status")
+        }
+        let context = try CommandContext(options, environment: environment)
+        let store = try context.openStore()
+        try FilePath.makeDirectories(out)
+        let exporter = Exporter(settings: context.settings, logger: context.logger)
+        if what == "all" || what == "events" {
+            let count = try exporter.writeEvents(store: store, to: out)
+            context.logger.info("exported events", ["export.events": "\(count)", "export.dir": out])
+        }
+        if what == "all" || what == "ledger" {
+            let result = try Folder(settings: context.settings, logger: context.logger).compute(store: store)
+            for file in result.files {
+                try AtomicFile.write(file.contents, to: FilePath.join(out, file.name))
+            }
+        }
+        if what == "all" || what == "status" {
+            try exporter.writeStatus(store: store, to: out)
+        }
+        return 0
+    }
+}
+
+/// Set by the SIGTERM and SIGINT handlers; the run loop stops when it is non-zero.
+let stopSignal = Atomic<Int32>(0)
+
+enum RunCommand {
+    static func run(_ options: ParsedOptions, environment: [String: String]) throws -> Int32 {
+        let pollInterval = try seconds(options, "poll-interval", default: 1)
+        let foldInterval = try seconds(options, "fold-interval", default: 60)
+        let context = try CommandContext(options, environment: environment)
+        let settings = context.settings
+        let logger = context.logger
+        for directory in settings.spoolDirectories {
+            var info = stat()
+            guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw UsageError("run: spool directory '\(directory)' does not exist or is not a directory")
+            }
+        }
+        try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
+        let lock = try StateLock(directory: settings.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try Store(path: settings.databasePath)
+        let ingestor = Ingestor(store: store, logger: logger)
+        let scanner = SpoolScanner(directories: settings.spoolDirectories)
+        let folder = Folder(settings: settings, logger: logger)
+
+        if options.has("once") {
+            let summary = try ingestor.ingestAll(scanner)
+            log(summary, logger: logger)
+            try folder.fold(store: store, into: settings.ledgerDirectory)
+            return 0
+        }
+
+        signal(SIGTERM) { _ in stopSignal.store(1, ordering: .relaxed) }
+        signal(SIGINT) { _ in stopSignal.store(1, ordering: .relaxed) }
+        logger.notice(
+            "tokenledgerd started",
+            [
+                "spool.dirs": settings.spoolDirectories.joined(separator: ","),
+                "state.dir": settings.stateDirectory,
+            ])
+        var lastFold: Int64 = 0
+        var isDirty = true
+        while stopSignal.load(ordering: .relaxed) == 0 {
+            let summary = try ingestor.ingestAll(scanner)
+            if summary.insertedEvents > 0 || summary.quarantined > 0 {
+                log(summary, logger: logger)
+                isDirty = true
+            }
+            let now = WallClock.now()
+            if isDirty && now - lastFold >= Int64(foldInterval * 1e9) {
+                try folder.fold(store: store, into: settings.ledgerDirectory)
+                lastFold = now
+                isDirty = false
+            }
+            // NOTE: daemon mode polls the spool; inotify wake-ups are not implemented yet.
+            var request = timespec(
+                tv_sec: Int(pollInterval), tv_nsec: Int((pollInterval - pollInterval.rounded(.down)) * 1e9))
+            var remaining = timespec()
+            while stopSignal.load(ordering: .relaxed) == 0, nanosleep(&request, &remaining) == -1, errno == EINTR {
+                request = remaining
+            }
+        }
+        logger.notice("stopping: finishing the last fold")
+        try folder.fold(store: store, into: settings.ledgerDirectory)
+        logger.notice("tokenledgerd stopped")
+        return 0
+    }
+
+    private static func log(_ summary: IngestSummary, logger: Logger) {
+        logger.info(
+            "ingested spool",
+            [
+                "spool.files": "\(summary.files)", "spool.lines": "\(summary.lines)",
+                "events.new": "\(summary.insertedEvents)", "events.duplicate": "\(summary.duplicateEvents)",
+                "quarantine.rows": "\(summary.quarantined)", "bytes.pending": "\(summary.pendingBytes)",
+            ])
+    }
+
+    private static func seconds(_ options: ParsedOptions, _ name: String, default value: Double) throws -> Double {
+        guard let text = options.value(name) else { return value }
+        guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+            throw UsageError("run: option '--\(name)' has invalid value '\(text)'; give seconds between 0 and 86400")
+        }
+        return seconds
+    }
+}
+
+/// An exclusive lock on the state directory, so that two daemons never share one store.
+final class StateLock {
+    private let descriptor: FileDescriptor
+
+    init(directory: String) throws {
+        let path = FilePath.join(directory, "lock")
+        descriptor = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT, mode: 0o600)
+        guard flock(descriptor.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            if errno == EWOULDBLOCK {
+                throw UsageError(
+                    "run: another tokenledgerd holds the state directory '\(directory)'; stop it or use another "
+                        + "--state-dir")
+            }
+            throw SystemError(call: "flock", path: path)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// The store's schema, as forward-only migrations numbered by `PRAGMA user_version`.
+enum Schema {
+    /// The migrations in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE files (
+            file_id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            committed_offset INTEGER NOT NULL,
+            head_length INTEGER NOT NULL,
+            head_hash BLOB NOT NULL,
+            tail_hash BLOB,
+            state TEXT NOT NULL CHECK (state IN ('active', 'rotated', 'finished', 'vanished')),
+            first_seen_ns INTEGER NOT NULL,
+            updated_ns INTEGER NOT NULL
+        );
+        CREATE INDEX files_identity ON files(device, inode);
+
+        CREATE TABLE events (
+            event_id INTEGER PRIMARY KEY,
+            event_key BLOB NOT NULL UNIQUE,
+            shape TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            requested_model TEXT,
+            session_id TEXT,
+            request_id TEXT,
+            started_at_ns INTEGER NOT NULL,
+            latency_ms INTEGER,
+            ttft_ms INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'interrupted')),
+            status_code INTEGER,
+            input_uncached INTEGER NOT NULL CHECK (input_uncached >= 0),
+            cache_read INTEGER NOT NULL CHECK (cache_read >= 0),
+            cache_write INTEGER NOT NULL CHECK (cache_write >= 0),
+            output INTEGER NOT NULL CHECK (output >= 0),
+            reasoning INTEGER NOT NULL CHECK (reasoning >= 0),
+            unclassified INTEGER NOT NULL CHECK (unclassified >= 0),
+            usage_state TEXT NOT NULL CHECK (usage_state IN ('present', 'zero', 'missing')),
+            quality TEXT NOT NULL CHECK (quality IN ('complete', 'inconsistent', 'unclassified')),
+            client_key_id TEXT,
+            account_id TEXT,
+            auth_index TEXT,
+            service_name TEXT,
+            host_name TEXT,
+            file_id INTEGER REFERENCES files(file_id),
+            line_offset INTEGER
+        );
+        CREATE INDEX events_started ON events(started_at_ns);
+
+        CREATE TABLE quarantine (
+            quarantine_id INTEGER PRIMARY KEY,
+            line_hash BLOB NOT NULL,
+            file_id INTEGER REFERENCES files(file_id),
+            line_offset INTEGER NOT NULL,
+            line_length INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            sample TEXT NOT NULL,
+            created_ns INTEGER NOT NULL,
+            UNIQUE (file_id, line_offset, detail)
+        );
+        CREATE INDEX quarantine_reason ON quarantine(reason);
+
+        CREATE TABLE fold_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    ]
+}

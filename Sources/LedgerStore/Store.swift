@@ -1,0 +1,270 @@
+import CSQLite
+import LedgerCore
+
+/// The write-ahead SQLite store of files, events and quarantined lines.
+///
+/// The exactly-once rule lives here: ``commit(_:)`` writes a batch's events, its quarantine rows
+/// and its file's new offset in one transaction, so a crash keeps all of them or none.
+public final class Store {
+    /// The connection.
+    public let database: Database
+
+    /// Opens the store at `path`, creating and migrating it as needed.
+    /// - Throws: ``StoreError``; `corrupt` when the file is not a usable database.
+    public init(path: String) throws(StoreError) {
+        database = try Database(path: path)
+        try database.execute("PRAGMA busy_timeout = 5000")
+        let mode = try database.scalarText("PRAGMA journal_mode = WAL")
+        guard mode == "wal" else {
+            throw StoreError(
+                code: .openFailed, message: "cannot switch \(path) to WAL mode (mode is \(mode ?? "unknown"))")
+        }
+        try database.execute("PRAGMA synchronous = NORMAL")
+        try database.execute("PRAGMA foreign_keys = ON")
+        try migrate()
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { SchemaVersion.current }
+
+    private func migrate() throws(StoreError) {
+        let version = Int(try database.scalarInt("PRAGMA user_version"))
+        guard version <= Schema.migrations.count else {
+            throw StoreError(
+                code: .unsupportedSchema,
+                message: "schema version \(version) is newer than this build's \(Schema.migrations.count); "
+                    + "upgrade tokenledgerd or point it at another state directory")
+        }
+        for (index, migration) in Schema.migrations.enumerated().dropFirst(version) {
+            try database.transaction { () throws(StoreError) in
+                try database.execute(migration)
+                try database.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+
+    /// Runs SQLite's integrity check; returns its first message, `ok` when the file is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        try database.scalarText("PRAGMA integrity_check") ?? "no result"
+    }
+
+    // MARK: Files
+
+    /// Every tracked file identity.
+    public func files() throws(StoreError) -> [FileRecord] {
+        let statement = try database.cachedStatement(
+            """
+            SELECT file_id, path, device, inode, size, committed_offset, head_length, head_hash, tail_hash, state
+            FROM files ORDER BY file_id
+            """)
+        var records: [FileRecord] = []
+        while try statement.step() {
+            records.append(
+                FileRecord(
+                    fileID: statement.int64(0), path: statement.text(1) ?? "",
+                    device: UInt64(bitPattern: statement.int64(2)), inode: UInt64(bitPattern: statement.int64(3)),
+                    size: statement.int64(4), committedOffset: statement.int64(5), headLength: statement.int64(6),
+                    headHash: statement.blob(7) ?? [], tailHash: statement.blob(8),
+                    state: FileRecord.State(rawValue: statement.text(9) ?? "") ?? .active))
+        }
+        return records
+    }
+
+    /// Inserts or updates a file row outside a batch, returning it with its id.
+    @discardableResult
+    public func save(_ record: FileRecord, now: Int64) throws(StoreError) -> FileRecord {
+        try database.transaction { () throws(StoreError) in try upsert(record, now: now) }
+    }
+
+    private func upsert(_ record: FileRecord, now: Int64) throws(StoreError) -> FileRecord {
+        var record = record
+        if record.fileID == 0 {
+            let insert = try database.cachedStatement(
+                """
+                INSERT INTO files (path, device, inode, size, committed_offset, head_length, head_hash, tail_hash,
+                                   state, first_seen_ns, updated_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            bindFile(record, to: insert)
+            insert.bind(now, at: 9)
+            insert.bind(now, at: 10)
+            try insert.run()
+            record.fileID = sqlite3_last_insert_rowid(database.handle)
+        } else {
+            let update = try database.cachedStatement(
+                """
+                UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?,
+                                 head_hash = ?, tail_hash = ?, state = ?, updated_ns = ?
+                WHERE file_id = ?
+                """)
+            bindFile(record, to: update)
+            update.bind(now, at: 9)
+            update.bind(record.fileID, at: 10)
+            try update.run()
+        }
+        return record
+    }
+
+    private func bindFile(_ record: FileRecord, to statement: Statement) {
+        statement.bind(record.path, at: 0)
+        statement.bind(Int64(bitPattern: record.device), at: 1)
+        statement.bind(Int64(bitPattern: record.inode), at: 2)
+        statement.bind(record.size, at: 3)
+        statement.bind(record.committedOffset, at: 4)
+        statement.bind(record.headLength, at: 5)
+        statement.bind(record.headHash, at: 6)
+        statement.bind(record.tailHash, at: 7)
+        statement.bind(record.state.rawValue, at: 8)
+    }
+
+    // MARK: Batches
+
+    /// Commits one batch of one file in a single transaction: its events (an event whose key is
+    /// already stored is skipped), its quarantine rows and the file's new offset and hashes.
+    /// - Returns: the file row as stored and how many events were new.
+    /// - Throws: ``StoreError``; nothing of the batch is stored when it throws.
+    public func commit(_ batch: IngestBatch) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
+        try database.transaction { () throws(StoreError) in
+            let file = try upsert(batch.file, now: batch.now)
+            var inserted = 0
+            for positioned in batch.events {
+                inserted += try insert(positioned, fileID: file.fileID)
+            }
+            for row in batch.quarantine {
+                try insert(row, fileID: file.fileID, now: batch.now)
+            }
+            return (file, inserted)
+        }
+    }
+
+    private func insert(_ positioned: PositionedEvent, fileID: Int64?) throws(StoreError) -> Int {
+        let statement = try database.cachedStatement(
+            """
+            INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
+                                started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
+                                cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
+                                account_id, auth_index, service_name, host_name, file_id, line_offset)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(event_key) DO NOTHING
+            """)
+        let event = positioned.event
+        statement.bind(EventKeyCoding.bytes(event.key), at: 0)
+        statement.bind(event.shape.rawValue, at: 1)
+        statement.bind(event.provider, at: 2)
+        statement.bind(event.model, at: 3)
+        statement.bind(event.requestedModel, at: 4)
+        statement.bind(event.sessionID, at: 5)
+        statement.bind(event.requestID, at: 6)
+        statement.bind(event.startedAtNanoseconds, at: 7)
+        statement.bind(event.latencyMilliseconds, at: 8)
+        statement.bind(event.timeToFirstTokenMilliseconds, at: 9)
+        statement.bind(event.status.rawValue, at: 10)
+        statement.bind(event.statusCode, at: 11)
+        statement.bind(event.buckets.inputUncached, at: 12)
+        statement.bind(event.buckets.cacheRead, at: 13)
+        statement.bind(event.buckets.cacheWrite, at: 14)
+        statement.bind(event.buckets.output, at: 15)
+        statement.bind(event.buckets.reasoning, at: 16)
+        statement.bind(event.buckets.unclassified, at: 17)
+        statement.bind(event.usageState.rawValue, at: 18)
+        statement.bind(event.quality.rawValue, at: 19)
+        statement.bind(event.clientKeyID, at: 20)
+        statement.bind(event.accountID, at: 21)
+        statement.bind(event.authIndex, at: 22)
+        statement.bind(event.serviceName, at: 23)
+        statement.bind(event.hostName, at: 24)
+        statement.bind(fileID, at: 25)
+        statement.bind(positioned.lineOffset, at: 26)
+        try statement.run()
+        return database.changes
+    }
+
+    private func insert(_ row: QuarantineRow, fileID: Int64?, now: Int64) throws(StoreError) {
+        let statement = try database.cachedStatement(
+            """
+            INSERT INTO quarantine (line_hash, file_id, line_offset, line_length, reason, detail, sample, created_ns)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(file_id, line_offset, detail) DO NOTHING
+            """)
+        statement.bind(row.lineHash, at: 0)
+        statement.bind(fileID, at: 1)
+        statement.bind(row.lineOffset, at: 2)
+        statement.bind(row.lineLength, at: 3)
+        statement.bind(row.reason, at: 4)
+        statement.bind(row.detail, at: 5)
+        statement.bind(row.sample, at: 6)
+        statement.bind(now, at: 7)
+        try statement.run()
+    }
+
+    // MARK: Fold state
+
+    /// Stores a named value of the fold's bookkeeping, such as the last fold time.
+    public func setFoldValue(_ value: String, for name: String) throws(StoreError) {
+        let statement = try database.cachedStatement(
+            "INSERT INTO fold_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        statement.bind(name, at: 0)
+        statement.bind(value, at: 1)
+        try statement.run()
+    }
+
+    /// A named value of the fold's bookkeeping.
+    public func foldValue(for name: String) throws(StoreError) -> String? {
+        let statement = try database.cachedStatement("SELECT value FROM fold_state WHERE name = ?")
+        statement.bind(name, at: 0)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+}
+
+/// One batch of one file, committed atomically by ``Store/commit(_:)``.
+public struct IngestBatch: Sendable {
+    /// The file's row with its new offset and hashes.
+    public var file: FileRecord
+    /// The events decoded from the batch's lines.
+    public var events: [PositionedEvent]
+    /// The lines and spans that were rejected.
+    public var quarantine: [QuarantineRow]
+    /// The commit instant, in nanoseconds since the epoch.
+    public var now: Int64
+
+    /// Creates a batch.
+    public init(file: FileRecord, events: [PositionedEvent], quarantine: [QuarantineRow], now: Int64) {
+        self.file = file
+        self.events = events
+        self.quarantine = quarantine
+        self.now = now
+    }
+}
+
+/// The on-disk form of an event key: 16 bytes, big-endian halves.
+public enum EventKeyCoding {
+    /// The key's 16 bytes.
+    public static func bytes(_ key: EventKey) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: key.high >> UInt64(shift)))
+        }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: key.low >> UInt64(shift)))
+        }
+        return bytes
+    }
+
+    /// The key stored as `bytes`; `nil` unless there are exactly 16.
+    public static func key(_ bytes: [UInt8]) -> EventKey? {
+        guard bytes.count == 16 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for index in 0..<8 {
+            high = high << 8 | UInt64(bytes[index])
+            low = low << 8 | UInt64(bytes[index + 8])
+        }
+        return EventKey(high: high, low: low)
+    }
+}
+
+enum SchemaVersion {
+    static var current: Int { Schema.migrations.count }
+}
