@@ -23,6 +23,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "CSystemShims",
+            path: "Sources/CSystemShims"
+        ),
+        .target(
             name: "LedgerCore",
             swiftSettings: strictSettings
         ),
@@ -33,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "LedgerDaemon",
-            dependencies: ["LedgerCore", "LedgerStore", "CZlib"],
+            dependencies: ["LedgerCore", "LedgerStore", "CZlib", "CSystemShims"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

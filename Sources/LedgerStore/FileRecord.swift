@@ -14,6 +14,13 @@ public struct FileRecord: Sendable, Equatable {
         case vanished
     }
 
+    /// How a spool file's bytes are stored.
+    public enum Compression: String, Sendable {
+        case none
+        /// One or more gzip members.
+        case gzip
+    }
+
     /// The row id; `0` before the row is first stored.
     public var fileID: Int64
     /// The path the file was last seen at.
@@ -22,7 +29,14 @@ public struct FileRecord: Sendable, Equatable {
     public var device: UInt64
     /// `st_ino` of the file.
     public var inode: UInt64
-    /// The file size when last read, in bytes.
+    /// The file's birth time in nanoseconds since the epoch, when the filesystem reports one; it
+    /// tells a reused inode from the file that had it before.
+    public var birthNanoseconds: Int64?
+    /// The file's modification time when last read, in nanoseconds since the epoch.
+    public var modifiedNanoseconds: Int64
+    /// How the file's bytes are stored; offsets and hashes are over the decompressed bytes.
+    public var compression: Compression
+    /// The file size on disk when last read, in bytes.
     public var size: Int64
     /// The offset just past the last committed line, in bytes; always just after a `\n`.
     public var committedOffset: Int64
@@ -37,13 +51,17 @@ public struct FileRecord: Sendable, Equatable {
 
     /// Creates a record.
     public init(
-        fileID: Int64 = 0, path: String, device: UInt64, inode: UInt64, size: Int64, committedOffset: Int64,
+        fileID: Int64 = 0, path: String, device: UInt64, inode: UInt64, birthNanoseconds: Int64? = nil,
+        modifiedNanoseconds: Int64 = 0, compression: Compression = .none, size: Int64, committedOffset: Int64,
         headLength: Int64, headHash: [UInt8], tailHash: [UInt8]?, state: State
     ) {
         self.fileID = fileID
         self.path = path
         self.device = device
         self.inode = inode
+        self.birthNanoseconds = birthNanoseconds
+        self.modifiedNanoseconds = modifiedNanoseconds
+        self.compression = compression
         self.size = size
         self.committedOffset = committedOffset
         self.headLength = headLength

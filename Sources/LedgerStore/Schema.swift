@@ -8,6 +8,9 @@ enum Schema {
             path TEXT NOT NULL,
             device INTEGER NOT NULL,
             inode INTEGER NOT NULL,
+            birth_ns INTEGER,
+            modified_ns INTEGER NOT NULL,
+            compression TEXT NOT NULL CHECK (compression IN ('none', 'gzip')),
             size INTEGER NOT NULL,
             committed_offset INTEGER NOT NULL,
             head_length INTEGER NOT NULL,
@@ -17,7 +20,7 @@ enum Schema {
             first_seen_ns INTEGER NOT NULL,
             updated_ns INTEGER NOT NULL
         );
-        CREATE INDEX files_identity ON files(device, inode);
+        CREATE UNIQUE INDEX files_live_identity ON files(device, inode) WHERE state != 'vanished';
 
         CREATE TABLE events (
             event_id INTEGER PRIMARY KEY,

@@ -54,7 +54,8 @@ public final class Store {
     public func files() throws(StoreError) -> [FileRecord] {
         let statement = try database.cachedStatement(
             """
-            SELECT file_id, path, device, inode, size, committed_offset, head_length, head_hash, tail_hash, state
+            SELECT file_id, path, device, inode, size, committed_offset, head_length, head_hash, tail_hash, state,
+                   birth_ns, modified_ns, compression
             FROM files ORDER BY file_id
             """)
         var records: [FileRecord] = []
@@ -66,6 +67,9 @@ public final class Store {
                     size: statement.int64(4), committedOffset: statement.int64(5), headLength: statement.int64(6),
                     headHash: statement.blob(7) ?? [], tailHash: statement.blob(8),
                     state: FileRecord.State(rawValue: statement.text(9) ?? "") ?? .active))
+            records[records.count - 1].birthNanoseconds = statement.optionalInt64(10)
+            records[records.count - 1].modifiedNanoseconds = statement.int64(11)
+            records[records.count - 1].compression = FileRecord.Compression(rawValue: statement.text(12) ?? "") ?? .none
         }
         return records
     }
@@ -82,24 +86,25 @@ public final class Store {
             let insert = try database.cachedStatement(
                 """
                 INSERT INTO files (path, device, inode, size, committed_offset, head_length, head_hash, tail_hash,
-                                   state, first_seen_ns, updated_ns)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   state, birth_ns, modified_ns, compression, first_seen_ns, updated_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             bindFile(record, to: insert)
-            insert.bind(now, at: 9)
-            insert.bind(now, at: 10)
+            insert.bind(now, at: 12)
+            insert.bind(now, at: 13)
             try insert.run()
             record.fileID = sqlite3_last_insert_rowid(database.handle)
         } else {
             let update = try database.cachedStatement(
                 """
                 UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?,
-                                 head_hash = ?, tail_hash = ?, state = ?, updated_ns = ?
+                                 head_hash = ?, tail_hash = ?, state = ?, birth_ns = ?, modified_ns = ?,
+                                 compression = ?, updated_ns = ?
                 WHERE file_id = ?
                 """)
             bindFile(record, to: update)
-            update.bind(now, at: 9)
-            update.bind(record.fileID, at: 10)
+            update.bind(now, at: 12)
+            update.bind(record.fileID, at: 13)
             try update.run()
         }
         return record
@@ -115,6 +120,9 @@ public final class Store {
         statement.bind(record.headHash, at: 6)
         statement.bind(record.tailHash, at: 7)
         statement.bind(record.state.rawValue, at: 8)
+        statement.bind(record.birthNanoseconds, at: 9)
+        statement.bind(record.modifiedNanoseconds, at: 10)
+        statement.bind(record.compression.rawValue, at: 11)
     }
 
     // MARK: Batches

@@ -60,12 +60,21 @@ struct Harness {
     }
 
     /// Runs the binary with `arguments`, from the package root so the default ledger inputs resolve.
+    /// `environment` adds to and overrides the test process's environment; a `nil` value removes
+    /// the variable.
     @discardableResult
-    func run(_ arguments: [String]) throws -> Run {
+    func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.packageRoot
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (name, value) in environment {
+                merged[name] = value
+            }
+            process.environment = merged
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout

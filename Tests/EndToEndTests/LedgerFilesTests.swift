@@ -85,15 +85,74 @@ struct LedgerFilesTests {
             "codex,gpt-5,\(String(format: "%.6f", median)),\(String(format: "%.6f", quality)),tokenledgerd:events"
         #expect(snapshot.contains(expectedRow + "\r\n"), "snapshot lacks \(expectedRow)")
 
-        // The Pareto row: quality = mean(runtime, benchmark 47/57), cost 1/(1+5.625), latency 1/(1+s).
+        // The Pareto row, from the snapshot's six-decimal values: quality = mean(runtime,
+        // benchmark 47/57), cost 1/(1+5.625), latency 1/(1+s).
         let benchmarkQuality = 47.0 / 57.0
-        let qualityComponent = (quality + benchmarkQuality) / 2
-        let latencyComponent = 1 / (1 + median / 1000)
+        let snapshotQuality = (quality * 1_000_000).rounded() / 1_000_000
+        let snapshotLatency = (median * 1_000_000).rounded() / 1_000_000
+        let qualityComponent = (snapshotQuality + benchmarkQuality) / 2
+        let latencyComponent = 1 / (1 + snapshotLatency / 1000)
         let score = 100 * (0.5 * qualityComponent + 0.3 * (1 / (1 + 5.625)) + 0.2 * latencyComponent)
         let row = try #require(pareto.split(separator: "\r\n").first { $0.hasPrefix("30,codex,gpt-5,") })
         let cells = row.split(separator: ",", omittingEmptySubsequences: false)
         let scoreCell = try #require(Double(String(cells[3])))
         #expect(abs(scoreCell - score) < 0.000_001)
         #expect(cells[9] == "\((quality * 1_000_000).rounded() / 1_000_000)")
+    }
+
+    @Test("SQL view agrees with the CSV on live metrics")
+    func viewAgreesWithCSV() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(FixtureTruthTests.fixtureFiles)
+        #expect(try harness.runOnce().status == 0)
+        let ledger = harness.state.appendingPathComponent("ledger")
+        var script = ""
+        for name in [
+            "unified_model_provider_ledger.schema.sql", "unified_model_provider_ledger.seed.sql",
+            "unified_model_provider_pareto.view.sql",
+        ] {
+            script += try String(contentsOf: ledger.appendingPathComponent(name), encoding: .utf8) + "\n"
+        }
+        let snapshot = try String(
+            contentsOf: ledger.appendingPathComponent("cliproxyapi_runtime_metrics_snapshot.csv"), encoding: .utf8)
+        let rows = snapshot.split(separator: "\r\n").dropFirst()
+        #expect(rows.count == 13)
+        for row in rows {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+            script +=
+                "INSERT INTO cliproxyapi_runtime_metrics_snapshot VALUES "
+                + "('\(cells[0])', '\(cells[1])', \(cells[2]), \(cells[3]), '\(cells[4])');\n"
+        }
+        script +=
+            "SELECT ledger_row_id || ',' || printf('%.6f', pareto_score) FROM unified_model_provider_pareto_view "
+            + "ORDER BY ledger_row_id;\n"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(script.utf8))
+        try input.fileHandleForWriting.close()
+        let viewText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var viewScores: [String: Double] = [:]
+        for line in viewText.split(separator: "\n") {
+            let parts = line.split(separator: ",")
+            viewScores[String(parts[0])] = Double(parts[1])
+        }
+        let pareto = try String(
+            contentsOf: ledger.appendingPathComponent("unified_model_provider_pareto.csv"), encoding: .utf8)
+        var compared = 0
+        for row in pareto.split(separator: "\r\n").dropFirst() {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+            let csvScore = try #require(Double(String(cells[3])))
+            let viewScore = try #require(viewScores[String(cells[0])], "row \(cells[0]) missing from the view")
+            #expect(abs(csvScore - viewScore) < 0.000_000_5, "row \(cells[0]): CSV \(csvScore), view \(viewScore)")
+            compared += 1
+        }
+        #expect(compared == 56)
     }
 }

@@ -44,6 +44,22 @@ struct HashingTests {
         let cut = #"{"model":"x","api_key":"sk-cli"#
         let cutSample = Array(cut.utf8).withUnsafeBufferPointer { Redactor.sample($0) }
         #expect(cutSample == #"{"model":"x","api_key":"<redacted>"#)
+        let plainText = "2026-12-01 ERROR auth failed for alice.plain@corp.example with key sk-ant-api03-PLAINSECRET"
+        let plainSample = Array(plainText.utf8).withUnsafeBufferPointer { Redactor.sample($0) }
+        #expect(plainSample == "2026-12-01 ERROR auth failed for <redacted> with key <redacted>")
+        let keyValues = "api_key=PLAINKV_SECRET_99 source=kv@corp.example client_ip=198.51.100.9 model=gpt-5"
+        let keyValueSample = Array(keyValues.utf8).withUnsafeBufferPointer { Redactor.sample($0) }
+        #expect(keyValueSample == "api_key=<redacted> source=<redacted> client_ip=<redacted> model=gpt-5")
+        let python = "{'api_key': 'SECRETVALA11', 'source': 'x11@corp.example'}"
+        let pythonSample = Array(python.utf8).withUnsafeBufferPointer { Redactor.sample($0) }
+        #expect(pythonSample == "{'api_key': '<redacted>', 'source': '<redacted>'}")
+        let unquoted = #"{"api_key": SECRET_UNQUOTED_77, "model": "x"}"#
+        let unquotedSample = Array(unquoted.utf8).withUnsafeBufferPointer { Redactor.sample($0) }
+        #expect(unquotedSample == #"{"api_key": <redacted>, "model": "x"}"#)
+        let otlp = #"{"key":"gen_ai.request.model","value":{"stringValue":"gpt-5"}}"#
+        #expect(Array(otlp.utf8).withUnsafeBufferPointer { Redactor.sample($0) } == otlp)
+        let long = String(repeating: "a ", count: 400)
+        #expect(Array(long.utf8).withUnsafeBufferPointer { Redactor.sample($0) }.count == 240)
         let binary: [UInt8] = [0x00, 0x41, 0xFF]
         #expect(binary.withUnsafeBufferPointer { Redactor.sample($0) } == #"\x00A\xff"#)
     }

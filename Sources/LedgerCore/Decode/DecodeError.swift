@@ -38,6 +38,8 @@ public struct LineOutcome: Sendable {
     public var events: [CanonicalEvent]
     /// The parts of the line that were rejected.
     public var rejects: [DecodeError]
+    /// OTLP agent spans left out because child spans in the same line carry the same usage.
+    public var aggregatingSpansSkipped = 0
 
     /// Creates an outcome.
     public init(events: [CanonicalEvent] = [], rejects: [DecodeError] = []) {

@@ -18,18 +18,41 @@ struct FieldReader {
         return string
     }
 
-    /// An integer field; `nil` when absent or `null`. Integers written as strings are accepted,
-    /// as OTLP/JSON writes 64-bit integers that way.
+    /// An integer field written as a JSON number; `nil` when absent or `null`.
     func int64(_ name: String) throws(DecodeError) -> Int64? {
         guard let value = object[name], !value.isNull else { return nil }
-        if let number = value.int64Value {
-            return number
+        guard let number = value.int64Value else {
+            throw DecodeError(.invalidField, "\(path)\(name) is not a 64-bit integer")
         }
-        if let text = value.stringValue, let number = Int64(text) {
-            return number
-        }
-        throw DecodeError(.invalidField, "\(path)\(name) is not a 64-bit integer")
+        return number
     }
+
+    /// A token count: an integer from 0 to ``maximumTokenCount``; `nil` when absent or `null`.
+    func tokenCount(_ name: String) throws(DecodeError) -> Int64? {
+        guard let count = try int64(name) else { return nil }
+        guard count >= 0, count <= FieldReader.maximumTokenCount else {
+            throw DecodeError(
+                .invalidField, "\(path)\(name) is \(count), outside 0 to \(FieldReader.maximumTokenCount)")
+        }
+        return count
+    }
+
+    /// A duration in milliseconds: an integer from 0 to ``maximumMilliseconds``; `nil` when absent
+    /// or `null`.
+    func milliseconds(_ name: String) throws(DecodeError) -> Int64? {
+        guard let value = try int64(name) else { return nil }
+        guard value >= 0, value <= FieldReader.maximumMilliseconds else {
+            throw DecodeError(
+                .invalidField, "\(path)\(name) is \(value), outside 0 to \(FieldReader.maximumMilliseconds)")
+        }
+        return value
+    }
+
+    /// The largest token count accepted for one bucket of one request: 10^12, far above any
+    /// context window, and small enough that sums over billions of events cannot overflow.
+    static let maximumTokenCount: Int64 = 1_000_000_000_000
+    /// The longest duration accepted: 7 days in milliseconds.
+    static let maximumMilliseconds: Int64 = 7 * 86_400_000
 
     /// A Boolean field; `nil` when absent or `null`.
     func bool(_ name: String) throws(DecodeError) -> Bool? {
@@ -63,25 +86,30 @@ enum TimestampField {
             throw DecodeError(.missingField, "\(name) is missing")
         }
         let instant: Int64?
+        let spelling: String
         if let text = value.stringValue {
-            instant = Timestamp.parseRFC3339(text) ?? Int64(text).map(Timestamp.fromEpochNumber)
+            instant = Timestamp.parseRFC3339(text)
+            spelling = String(text.prefix(40))
         } else if let number = value.int64Value {
             instant = Timestamp.fromEpochNumber(number)
+            spelling = String(number)
         } else {
             instant = nil
+            spelling = ""
         }
         guard let instant else {
-            throw DecodeError(.invalidField, "\(name) is not an RFC 3339 date-time or an epoch number")
+            throw DecodeError(.invalidField, "\(name) is not an RFC 3339 date-time string or an integer epoch number")
         }
-        try checkRange(instant, name: name, now: now)
+        try checkRange(instant, name: name, spelling: spelling, now: now)
         return instant
     }
 
-    static func checkRange(_ instant: Int64, name: String, now: Int64) throws(DecodeError) {
+    /// Rejects an instant before 2015-01-01 or more than a day after `now`; the message shows the
+    /// value as the source wrote it.
+    static func checkRange(_ instant: Int64, name: String, spelling: String, now: Int64) throws(DecodeError) {
         guard instant >= Timestamp.earliestAccepted, instant <= Timestamp.latestAccepted(now: now) else {
             throw DecodeError(
-                .timestampOutOfRange,
-                "\(name) \(Timestamp.formatRFC3339(instant)) is outside 2015-01-01 to one day after now")
+                .timestampOutOfRange, "\(name) \(spelling) is outside 2015-01-01 to one day after now")
         }
     }
 }

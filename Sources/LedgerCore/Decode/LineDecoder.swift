@@ -9,8 +9,13 @@ public struct LineDecoder: Sendable {
     }
 
     /// Decodes `line`, which excludes its newline.
+    ///
+    /// Surrounding whitespace (a CRLF line end's CR included) and a leading UTF-8 byte-order mark
+    /// are not part of the record: they are dropped before parsing and before hashing, so a copy
+    /// with other line ends or trailing spaces keeps its event keys.
     /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
-    public func decode(_ line: UnsafeBufferPointer<UInt8>, now: Int64) -> LineOutcome {
+    public func decode(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64) -> LineOutcome {
+        let line = Self.trimmed(rawLine)
         guard line.count <= maximumLineLength else {
             return LineOutcome(rejects: [
                 DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
@@ -40,6 +45,22 @@ public struct LineDecoder: Sendable {
         return LineOutcome(rejects: [
             DecodeError(.unknownShape, "object with keys [\(names)] matches no accepted shape")
         ])
+    }
+
+    /// `line` without surrounding ASCII whitespace and without a leading byte-order mark.
+    public static func trimmed(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = line.count
+        if end >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
+            start = 3
+        }
+        while start < end, isWhitespace(line[start]) { start += 1 }
+        while end > start, isWhitespace(line[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: line[start..<end])
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
     /// Decodes a line held in an array.

@@ -18,6 +18,7 @@ public enum OTLPTraceDecoder {
             outcome.rejects.append(DecodeError(.invalidField, "resourceSpans is not an array"))
             return outcome
         }
+        let aggregatingSpans = aggregatingSpanIDs(resourceSpans)
         for (resourceIndex, resourceSpan) in resourceSpans.enumerated() {
             let resource = attributes(of: resourceSpan["resource"])
             let serviceName = resource["service.name"]?.stringValue
@@ -25,6 +26,11 @@ public enum OTLPTraceDecoder {
             for (scopeIndex, scopeSpan) in (resourceSpan["scopeSpans"]?.arrayValue ?? []).enumerated() {
                 for (spanIndex, span) in (scopeSpan["spans"]?.arrayValue ?? []).enumerated() {
                     let location = "resourceSpans[\(resourceIndex)].scopeSpans[\(scopeIndex)].spans[\(spanIndex)]"
+                    if let spanText = span["spanId"]?.stringValue, aggregatingSpans.contains(spanText) {
+                        // An agent span repeats the usage of its child LLM spans: only leaves count.
+                        outcome.aggregatingSpansSkipped += 1
+                        continue
+                    }
                     do {
                         guard var event = try decodeSpan(span, location: location, now: now) else { continue }
                         event.serviceName = serviceName
@@ -37,6 +43,36 @@ public enum OTLPTraceDecoder {
             }
         }
         return outcome
+    }
+
+    /// The span ids (as written) of spans that are the parent of another span with GenAI usage in
+    /// the same line. Such a span's own usage, if any, is the sum of its children's.
+    static func aggregatingSpanIDs(_ resourceSpans: [JSONValue]) -> Set<String> {
+        var parents: Set<String> = []
+        for resourceSpan in resourceSpans {
+            for scopeSpan in resourceSpan["scopeSpans"]?.arrayValue ?? [] {
+                for span in scopeSpan["spans"]?.arrayValue ?? [] {
+                    guard let parent = span["parentSpanId"]?.stringValue, !parent.isEmpty else { continue }
+                    let hasUsage = attributes(of: span).keys.contains { $0.hasPrefix("gen_ai.usage.") }
+                    if hasUsage {
+                        parents.insert(parent)
+                    }
+                }
+            }
+        }
+        guard !parents.isEmpty else { return [] }
+        var aggregating: Set<String> = []
+        for resourceSpan in resourceSpans {
+            for scopeSpan in resourceSpan["scopeSpans"]?.arrayValue ?? [] {
+                for span in scopeSpan["spans"]?.arrayValue ?? [] {
+                    guard let spanID = span["spanId"]?.stringValue, parents.contains(spanID) else { continue }
+                    if attributes(of: span).keys.contains(where: { $0.hasPrefix("gen_ai.usage.") }) {
+                        aggregating.insert(spanID)
+                    }
+                }
+            }
+        }
+        return aggregating
     }
 
     private static func decodeSpan(
@@ -58,7 +94,7 @@ public enum OTLPTraceDecoder {
             throw DecodeError(.invalidField, "\(location).spanId is not 8 bytes in hex or base64")
         }
         let start = try nanoseconds(span["startTimeUnixNano"], name: "\(location).startTimeUnixNano")
-        try TimestampField.checkRange(start, name: "\(location).startTimeUnixNano", now: now)
+        try TimestampField.checkRange(start, name: "\(location).startTimeUnixNano", spelling: String(start), now: now)
         let end = try span["endTimeUnixNano"].map { value throws(DecodeError) in
             try nanoseconds(value, name: "\(location).endTimeUnixNano")
         }
@@ -78,7 +114,11 @@ public enum OTLPTraceDecoder {
         event.requestedModel = nonEmpty(requestModel)
         event.sessionID = nonEmpty(attributes["gen_ai.conversation.id"]?.stringValue)
         event.requestID = HexEncoding.encode(traceID) + ":" + HexEncoding.encode(spanID)
-        if let end, end >= start {
+        if let end {
+            guard end >= start, end - start <= FieldReader.maximumMilliseconds * 1_000_000 else {
+                throw DecodeError(
+                    .invalidField, "\(location) ends before it starts or lasts longer than 7 days")
+            }
             event.latencyMilliseconds = (end - start + 500_000) / 1_000_000
         }
         if let code = attributes["http.response.status_code"].flatMap(integer) {
@@ -101,6 +141,11 @@ public enum OTLPTraceDecoder {
                 guard let value = attributes[name] else { continue }
                 guard let number = integer(value) else {
                     throw DecodeError(.invalidField, "\(location) attribute \(name) is not an integer")
+                }
+                guard number >= 0, number <= FieldReader.maximumTokenCount else {
+                    throw DecodeError(
+                        .invalidField,
+                        "\(location) attribute \(name) is \(number), outside 0 to \(FieldReader.maximumTokenCount)")
                 }
                 return number
             }

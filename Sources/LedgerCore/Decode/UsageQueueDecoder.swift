@@ -50,8 +50,8 @@ public enum UsageQueueDecoder {
         event.statusCode = statusCode
         event.requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
         event.requestID = try record.string("request_id").flatMap { $0.isEmpty ? nil : $0 }
-        event.latencyMilliseconds = try record.int64("latency_ms").map { max($0, 0) }
-        event.timeToFirstTokenMilliseconds = try record.int64("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
+        event.latencyMilliseconds = try record.milliseconds("latency_ms")
+        event.timeToFirstTokenMilliseconds = try record.milliseconds("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
         event.authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
         if let apiKey = try record.string("api_key"), !apiKey.isEmpty {
             event.clientKeyID = SecretHasher.clientKeyID(apiKey)
@@ -72,13 +72,13 @@ public enum UsageQueueDecoder {
             return (.zero, .missing, .complete)
         }
         let counts = RawTokenCounts(
-            input: try tokens.int64("input_tokens") ?? 0,
-            output: try tokens.int64("output_tokens") ?? 0,
-            reasoning: try tokens.int64("reasoning_tokens") ?? 0,
-            cached: try tokens.int64("cached_tokens") ?? 0,
-            cacheRead: try tokens.int64("cache_read_tokens"),
-            cacheCreation: try tokens.int64("cache_creation_tokens"),
-            total: try tokens.int64("total_tokens") ?? 0)
+            input: try tokens.tokenCount("input_tokens") ?? 0,
+            output: try tokens.tokenCount("output_tokens") ?? 0,
+            reasoning: try tokens.tokenCount("reasoning_tokens") ?? 0,
+            cached: try tokens.tokenCount("cached_tokens") ?? 0,
+            cacheRead: try tokens.tokenCount("cache_read_tokens"),
+            cacheCreation: try tokens.tokenCount("cache_creation_tokens"),
+            total: try tokens.tokenCount("total_tokens") ?? 0)
         // The proxy publishes zeros when it saw no usage, so all-zero counts mean missing, not free.
         if counts.isAllZero {
             return (.zero, .missing, .complete)
@@ -91,17 +91,17 @@ public enum UsageQueueDecoder {
     private static func usage(breakdown: FieldReader) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
         let input = try breakdown.object("input")
         let output = try breakdown.object("output")
-        let reasoning = try output?.int64("reasoning_tokens") ?? 0
+        let reasoning = try output?.tokenCount("reasoning_tokens") ?? 0
         var buckets = TokenBuckets(
-            inputUncached: try input?.int64("uncached_tokens") ?? 0,
-            cacheRead: try input?.int64("cache_read_tokens") ?? 0,
-            cacheWrite: try input?.int64("cache_write_tokens") ?? 0,
-            output: (try output?.int64("non_reasoning_tokens") ?? 0) &+ reasoning,
+            inputUncached: try input?.tokenCount("uncached_tokens") ?? 0,
+            cacheRead: try input?.tokenCount("cache_read_tokens") ?? 0,
+            cacheWrite: try input?.tokenCount("cache_write_tokens") ?? 0,
+            output: (try output?.tokenCount("non_reasoning_tokens") ?? 0) &+ reasoning,
             reasoning: reasoning,
-            unclassified: try breakdown.int64("unclassified_tokens") ?? 0)
+            unclassified: try breakdown.tokenCount("unclassified_tokens") ?? 0)
         var quality = try breakdown.string("quality").flatMap(UsageQuality.init(rawValue:)) ?? .complete
         if buckets.hasNegative {
-            let total = try breakdown.int64("total_tokens") ?? 0
+            let total = try breakdown.tokenCount("total_tokens") ?? 0
             buckets = TokenBuckets(unclassified: max(total, 0))
             quality = .inconsistent
         }

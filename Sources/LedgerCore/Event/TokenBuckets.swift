@@ -39,6 +39,16 @@ public struct TokenBuckets: Sendable, Equatable, Hashable {
     /// `inputTotal + output + unclassified`.
     public var total: Int64 { inputTotal &+ output &+ unclassified }
 
+    /// Adds `other` bucket by bucket, saturating at `Int64.max` instead of overflowing.
+    public mutating func add(_ other: TokenBuckets) {
+        inputUncached = inputUncached.addingSaturated(other.inputUncached)
+        cacheRead = cacheRead.addingSaturated(other.cacheRead)
+        cacheWrite = cacheWrite.addingSaturated(other.cacheWrite)
+        output = output.addingSaturated(other.output)
+        reasoning = reasoning.addingSaturated(other.reasoning)
+        unclassified = unclassified.addingSaturated(other.unclassified)
+    }
+
     /// Whether every count is zero.
     public var isZero: Bool { self == .zero }
 
@@ -74,4 +84,13 @@ public enum EventStatus: String, Sendable, CaseIterable {
     case failed
     /// The client cancelled the request (HTTP 499) before it completed.
     case interrupted
+}
+
+extension Int64 {
+    /// `self + other`, clamped to the `Int64` range instead of overflowing.
+    public func addingSaturated(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        guard overflow else { return sum }
+        return other > 0 ? .max : .min
+    }
 }

@@ -68,8 +68,8 @@ public struct RuntimeMetricsFolder {
             if let latency = event.latencyMilliseconds {
                 accumulator.latencies.append(latency)
                 if event.usageState == .present, latency > 0 {
-                    accumulator.outputTokens += event.buckets.output
-                    accumulator.outputMilliseconds += latency
+                    accumulator.outputTokens = accumulator.outputTokens.addingSaturated(event.buckets.output)
+                    accumulator.outputMilliseconds = accumulator.outputMilliseconds.addingSaturated(latency)
                 }
             }
             if let ttft = event.timeToFirstTokenMilliseconds {
@@ -83,12 +83,7 @@ public struct RuntimeMetricsFolder {
         case .interrupted:
             accumulator.metrics.interrupted += 1
         }
-        accumulator.metrics.buckets.inputUncached += event.buckets.inputUncached
-        accumulator.metrics.buckets.cacheRead += event.buckets.cacheRead
-        accumulator.metrics.buckets.cacheWrite += event.buckets.cacheWrite
-        accumulator.metrics.buckets.output += event.buckets.output
-        accumulator.metrics.buckets.reasoning += event.buckets.reasoning
-        accumulator.metrics.buckets.unclassified += event.buckets.unclassified
+        accumulator.metrics.buckets.add(event.buckets)
         accumulators[key] = accumulator
     }
 

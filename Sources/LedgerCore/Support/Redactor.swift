@@ -8,7 +8,8 @@ public enum Redactor {
     /// Member names whose string values are always replaced.
     public static let secretNames: Set<String> = [
         "api_key", "apikey", "source", "client_ip", "x_forwarded_for", "authorization", "access_token",
-        "refresh_token", "management_key", "password", "secret", "token", "cookie", "email", "key",
+        "refresh_token", "management_key", "password", "secret", "cookie", "email", "x-api-key",
+        "x-goog-api-key", "private_key", "client_secret",
     ]
 
     /// How many bytes of a line are examined; the rest is dropped before redaction.
@@ -61,11 +62,64 @@ public enum Redactor {
             }
             index = end + 1
         }
+        output = redactWords(output)
         var text = String(decoding: output, as: UTF8.self)
         if text.count > maximumLength || line.count > window {
-            text = String(text.prefix(maximumLength)) + "…"
+            text = String(text.prefix(maximumLength - 1)) + "…"
         }
         return text
+    }
+
+    /// Redacts secrets outside JSON strings, for lines that are not JSON: words that look like a
+    /// credential or an e-mail address, and the value after a secret name written as
+    /// `name=value`, `'name': 'value'` or `"name": value`.
+    static func redactWords(_ text: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count)
+        var index = 0
+        var redactNext = false
+        while index < text.count {
+            guard isWordByte(text[index]) else {
+                output.append(text[index])
+                index += 1
+                continue
+            }
+            var end = index
+            while end < text.count, isWordByte(text[end]) { end += 1 }
+            let word = Array(text[index..<end])
+            var after = end
+            while after < text.count, [0x20, 0x27, 0x22].contains(text[after]) { after += 1 }
+            let isAssignment =
+                after < text.count && (text[after] == UInt8(ascii: "=") || text[after] == UInt8(ascii: ":"))
+            let name = String(decoding: word, as: UTF8.self).lowercased()
+            let isMarker = index > 0 && text[index - 1] == UInt8(ascii: "<") && word == Array("redacted".utf8)
+            if isMarker {
+                output.append(contentsOf: word)
+                redactNext = false
+            } else if redactNext || looksSecret(word) {
+                output.append(contentsOf: Array("<redacted>".utf8))
+                redactNext = false
+            } else {
+                output.append(contentsOf: word)
+                redactNext = isAssignment && secretNames.contains(name)
+            }
+            index = end
+        }
+        return output
+    }
+
+    /// Bytes that can be part of a credential, an e-mail address or a member name.
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "@"), UInt8(ascii: "+"),
+            UInt8(ascii: "/"), UInt8(ascii: "%"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// Redacts a short identifier such as a member name shown in an error message.

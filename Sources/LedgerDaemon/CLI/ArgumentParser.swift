@@ -63,8 +63,11 @@ public enum ArgumentParser {
         var parsed = ParsedOptions()
         var index = 0
         while index < arguments.count {
-            let argument = arguments[index]
+            var argument = arguments[index]
             index += 1
+            if argument == "-h" {
+                argument = "--help"
+            }
             guard argument.hasPrefix("--"), argument.count > 2 else {
                 throw UsageError(
                     "\(command): unexpected argument '\(argument)'; options start with '--' "
@@ -113,7 +116,11 @@ public enum ArgumentParser {
         var synopsis = "usage: tokenledgerd \(command)"
         for option in options where option.name != "help" {
             let value = option.valueName.map { " \($0)" } ?? ""
-            synopsis += " [--\(option.name)\(value)]" + (option.isRepeatable ? "..." : "")
+            if option.help.contains("(required") {
+                synopsis += " --\(option.name)\(value)"
+            } else {
+                synopsis += " [--\(option.name)\(value)]" + (option.isRepeatable ? "..." : "")
+            }
         }
         var text = synopsis + "\n\n" + summary + "\n\noptions:\n"
         for option in options {

@@ -27,7 +27,7 @@ public enum Commands {
                     OptionSpec("spool", value: "DIR", repeatable: true, help: "spool directory (default: ./spool)"),
                     OptionSpec("once", help: "drain the spool, fold and exit"),
                     OptionSpec(
-                        "poll-interval", value: "SECONDS", help: "seconds between spool scans (default: 1)"),
+                        "poll-interval", value: "SECONDS", help: "seconds between full spool scans (default: 10)"),
                     OptionSpec(
                         "fold-interval", value: "SECONDS", help: "seconds between folds in daemon mode (default: 60)"),
                 ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
@@ -66,6 +66,19 @@ public enum Commands {
                     )
                     return 0
                 }),
+            CommandSpec(
+                name: "check-config",
+                summary: "Validate the configuration file and the TOKENLEDGERD_* environment variables, then print the "
+                    + "effective settings as a configuration file. Exits 0 when valid, 2 otherwise.",
+                options: [Settings.configOption, helpOption],
+                run: { options, environment in
+                    let configuration = try ConfigLoader(options: options, environment: environment).load()
+                    for name in configuration.unknownEnvironmentNames {
+                        writeError("tokenledgerd check-config: ignoring unknown environment variable \(name)\n")
+                    }
+                    print(Settings.resolve(configuration).configurationText(), terminator: "")
+                    return 0
+                }),
         ]
     }
 
@@ -81,8 +94,8 @@ public enum Commands {
             """
         for command in commands {
             text +=
-                "  " + command.name + String(repeating: " ", count: max(1, 10 - command.name.count))
-                + command.summary.prefix(while: { $0 != "." }) + "\n"
+                "  " + command.name + String(repeating: " ", count: max(2, 14 - command.name.count))
+                + Self.firstSentence(command.summary) + "\n"
         }
         text += "\nRun 'tokenledgerd <command> --help' for a command's options.\n"
         return text
@@ -118,12 +131,25 @@ public enum Commands {
             }
             return try command.run(options, environment)
         } catch let error as UsageError {
-            writeError("tokenledgerd \(error.message)\n")
+            let message = error.message.hasPrefix("\(name): ") ? error.message : "\(name): \(error.message)"
+            writeError("tokenledgerd \(message)\n")
+            return 2
+        } catch let error as ConfigError {
+            writeError("tokenledgerd \(name): \(error)\n")
             return 2
         } catch {
             writeError("<3>tokenledgerd \(name) failed: \(error)\n")
             return 1
         }
+    }
+
+    /// The text up to the first period that ends a sentence (one followed by a space or the end).
+    static func firstSentence(_ text: String) -> String {
+        let characters = Array(text)
+        for index in characters.indices.dropLast() where characters[index] == "." && characters[index + 1] == " " {
+            return String(characters[..<index])
+        }
+        return text.hasSuffix(".") ? String(text.dropLast()) : text
     }
 
     static func writeError(_ text: String) {
@@ -136,16 +162,32 @@ public enum Commands {
 
 /// Settings, logger and store access shared by the commands.
 struct CommandContext {
+    /// Reads the configuration again on `SIGHUP`, with the same environment and options.
+    let loader: ConfigLoader
+    let configuration: Configuration
     let settings: Settings
     let logger: Logger
 
-    init(_ options: ParsedOptions, environment: [String: String]) throws(UsageError) {
-        settings = try Settings.resolve(options, environment: environment)
+    /// Loads the configuration from the file, the environment and `options`, and logs a warning
+    /// for each unknown `TOKENLEDGERD_*` variable.
+    /// - Throws: ``ConfigError`` for an invalid configuration.
+    init(_ options: ParsedOptions, environment: [String: String]) throws(ConfigError) {
+        loader = ConfigLoader(options: options, environment: environment)
+        configuration = try loader.load()
+        settings = Settings.resolve(configuration)
         logger = Logger(level: settings.logLevel)
+        for name in configuration.unknownEnvironmentNames {
+            logger.warning("ignoring unknown environment variable", ["config.variable": name])
+        }
     }
 
     /// Opens the store in the state directory, creating both when missing.
     func openStore() throws -> Store {
+        guard access(settings.databasePath, F_OK) == 0 else {
+            throw UsageError(
+                "no store at '\(settings.databasePath)'; check --state-dir, or run 'tokenledgerd run' first to create it"
+            )
+        }
         try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
         return try Store(path: settings.databasePath)
     }

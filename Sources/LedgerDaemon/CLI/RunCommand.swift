@@ -3,71 +3,233 @@ import LedgerCore
 import LedgerStore
 import Synchronization
 
-/// Set by the SIGTERM and SIGINT handlers; the run loop stops when it is non-zero.
-let stopSignal = Atomic<Int32>(0)
+/// Set by the SIGTERM and SIGINT handlers; the run loop stops when it is `true`.
+let stopRequested = Atomic<Bool>(false)
+/// Set by the SIGHUP handler; the run loop reloads and clears it.
+let reloadRequested = Atomic<Bool>(false)
 
 enum RunCommand {
     static func run(_ options: ParsedOptions, environment: [String: String]) throws -> Int32 {
-        let pollInterval = try seconds(options, "poll-interval", default: 1)
-        let foldInterval = try seconds(options, "fold-interval", default: 60)
         let context = try CommandContext(options, environment: environment)
-        let settings = context.settings
-        let logger = context.logger
+        var configuration = context.configuration
+        var settings = context.settings
+        var logger = context.logger
         for directory in settings.spoolDirectories {
             var info = stat()
             guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw UsageError("run: spool directory '\(directory)' does not exist or is not a directory")
             }
         }
+        try LedgerInputs.checkExplicitPaths(settings: settings)
         try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
         let lock = try StateLock(directory: settings.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
-        let store = try Store(path: settings.databasePath)
-        let ingestor = Ingestor(store: store, logger: logger)
-        let scanner = SpoolScanner(directories: settings.spoolDirectories)
-        let folder = Folder(settings: settings, logger: logger)
+        let notifier = ServiceNotifier(environment: environment, logger: logger)
+        let store = try StoreRecovery.open(path: settings.databasePath, logger: logger)
+        var ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)
+        var scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
+        var folder = Folder(settings: settings, logger: logger)
 
         if options.has("once") {
-            let summary = try ingestor.ingestAll(scanner)
+            let summary = try ingestWithRetry(ingestor, scanner: scanner, logger: logger, deadline: 60)
             log(summary, logger: logger)
             try folder.fold(store: store, into: settings.ledgerDirectory)
             return 0
         }
 
-        signal(SIGTERM) { _ in stopSignal.store(1, ordering: .relaxed) }
-        signal(SIGINT) { _ in stopSignal.store(1, ordering: .relaxed) }
+        try installSignalHandlers()
+        let stop: () -> Bool = { stopRequested.load(ordering: .relaxed) }
+        ingestor.shouldStop = stop
+        var watcher = makeWatcher(settings: settings, logger: logger)
         logger.notice(
             "tokenledgerd started",
             [
-                "spool.dirs": settings.spoolDirectories.joined(separator: ","),
-                "state.dir": settings.stateDirectory,
+                "spool.dirs": settings.spoolDirectories.joined(separator: ","), "state.dir": settings.stateDirectory,
+                "watch": watcher == nil ? "poll" : "inotify",
             ])
-        var lastFold: Int64 = 0
-        var isDirty = true
-        while stopSignal.load(ordering: .relaxed) == 0 {
-            let summary = try ingestor.ingestAll(scanner)
-            if summary.insertedEvents > 0 || summary.quarantined > 0 {
-                log(summary, logger: logger)
-                isDirty = true
+
+        var loop = RunLoopState(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
+        var progress = ProgressReport()
+        var isReady = false
+        var lastWatchdog: Int64 = 0
+        while !stop() {
+            let now = monotonicNanoseconds()
+            if loop.isScanDue(now: now) {
+                do {
+                    let summary = try ingestor.ingestAll(scanner)
+                    loop.scanSucceeded(now: now)
+                    progress.update(summary, now: now)
+                    if summary.insertedEvents > 0 || summary.quarantined > 0 {
+                        log(summary, logger: logger)
+                        loop.isFoldPending = true
+                    }
+                } catch let error as StoreError where error.isTransient {
+                    let delay = loop.scanFailed(now: now)
+                    logger.warning(
+                        "commit failed; offsets stay at the last commit, retrying",
+                        ["error": "\(error)", "retry.seconds": "\((delay * 10).rounded() / 10)"])
+                }
             }
-            let now = WallClock.now()
-            if isDirty && now - lastFold >= Int64(foldInterval * 1e9) {
-                try folder.fold(store: store, into: settings.ledgerDirectory)
-                lastFold = now
-                isDirty = false
+            if loop.isFoldDue(now: now) {
+                if try foldUnlessBusy(folder, store: store, settings: settings, logger: logger) {
+                    loop.folded(now: now)
+                } else {
+                    loop.foldFailed(now: now)
+                }
             }
-            // NOTE: daemon mode polls the spool; inotify wake-ups are not implemented yet.
-            var request = timespec(
-                tv_sec: Int(pollInterval), tv_nsec: Int((pollInterval - pollInterval.rounded(.down)) * 1e9))
-            var remaining = timespec()
-            while stopSignal.load(ordering: .relaxed) == 0, nanosleep(&request, &remaining) == -1, errno == EINTR {
-                request = remaining
+            if !isReady {
+                // Ready only after recovery, the first scan and the first fold.
+                notifier.ready(status: progress.statusLine(now: now))
+                isReady = true
+            } else if progress.isStatusChanged {
+                notifier.status(progress.statusLine(now: now))
+            }
+            progress.isStatusChanged = false
+
+            if reloadRequested.exchange(false, ordering: .relaxed) {
+                notifier.reloading()
+                switch context.loader.reload(previous: configuration) {
+                case .success(let change):
+                    configuration = change.current
+                    settings = Settings.resolve(change.current)
+                    for key in change.restartRequiredKeys where key == .stateDirectory {
+                        settings.stateDirectory = context.settings.stateDirectory
+                    }
+                    logger = Logger(level: settings.logLevel)
+                    logger.notice(
+                        "configuration reloaded",
+                        ["config.changed": change.changedKeys.map(\.qualifiedName).joined(separator: ",")])
+                    for key in change.restartRequiredKeys {
+                        logger.warning(
+                            "configuration key needs a restart; keeping the running value",
+                            ["config.key": key.qualifiedName])
+                    }
+                    ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)
+                    ingestor.shouldStop = stop
+                    scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
+                    folder = Folder(settings: settings, logger: logger)
+                    watcher = makeWatcher(settings: settings, logger: logger)
+                    loop.reconfigure(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
+                case .failure(let error):
+                    logger.error(
+                        "configuration reload failed; keeping the previous configuration", ["error": "\(error)"])
+                }
+                if try foldUnlessBusy(folder, store: store, settings: settings, logger: logger) {
+                    loop.folded(now: monotonicNanoseconds())
+                }
+                loop.isScanRequested = true
+                notifier.ready(status: progress.statusLine(now: monotonicNanoseconds()))
+            }
+
+            // The loop itself feeds the watchdog, so a hung loop stops feeding it.
+            if let interval = notifier.watchdogInterval {
+                let nanoseconds =
+                    interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+                if monotonicNanoseconds() - lastWatchdog >= nanoseconds {
+                    notifier.watchdog()
+                    lastWatchdog = monotonicNanoseconds()
+                }
+                loop.maximumSleep = nanoseconds
+            }
+            guard !stop() else { break }
+            if wait(watcher: watcher, timeout: loop.timeUntilNextWork(now: monotonicNanoseconds())) {
+                loop.isScanRequested = true
             }
         }
-        logger.notice("stopping: finishing the last fold")
-        try folder.fold(store: store, into: settings.ledgerDirectory)
+        notifier.stopping(status: "finishing the last fold")
+        logger.notice("stopping: folding once more")
+        _ = try foldUnlessBusy(folder, store: store, settings: settings, logger: logger)
         logger.notice("tokenledgerd stopped")
         return 0
+    }
+
+    private static func installSignalHandlers() throws {
+        try WakePipe.open()
+        // A parent may start us with these signals blocked (worker threads of many runtimes
+        // block them, and children inherit the mask), which would make us unstoppable.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            sigaddset(&handled, number)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        signal(SIGTERM) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            WakePipe.wake()
+        }
+        signal(SIGINT) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            WakePipe.wake()
+        }
+        signal(SIGHUP) { _ in
+            reloadRequested.store(true, ordering: .relaxed)
+            WakePipe.wake()
+        }
+    }
+
+    private static func makeWatcher(settings: Settings, logger: Logger) -> SpoolWatcher? {
+        do {
+            return try SpoolWatcher(directories: settings.spoolDirectories)
+        } catch {
+            logger.warning(
+                "inotify unavailable; polling the spool instead",
+                ["error": "\(error)", "poll.interval": "\(settings.pollInterval)"])
+            return nil
+        }
+    }
+
+    /// Folds; returns `false` instead of throwing when the store is busy or full, so the loop can
+    /// try again later.
+    private static func foldUnlessBusy(_ folder: Folder, store: Store, settings: Settings, logger: Logger) throws
+        -> Bool
+    {
+        do {
+            try folder.fold(store: store, into: settings.ledgerDirectory)
+            return true
+        } catch let error as StoreError where error.isTransient {
+            logger.warning("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Sleeps in `poll` until the spool changes, a signal arrives or `timeout` nanoseconds pass.
+    /// Returns whether the spool changed.
+    private static func wait(watcher: SpoolWatcher?, timeout: Int64) -> Bool {
+        var descriptors = [pollfd(fd: WakePipe.readEnd.load(ordering: .relaxed), events: Int16(POLLIN), revents: 0)]
+        if let watcher {
+            descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0))
+        }
+        let milliseconds = Int32(clamping: max(0, (timeout + 999_999) / 1_000_000))
+        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+        guard ready > 0 else { return false }
+        if descriptors[0].revents != 0 {
+            WakePipe.drain()
+        }
+        return watcher?.drain() ?? false
+    }
+
+    /// Ingests with retries of transient store failures until `deadline` seconds have passed.
+    static func ingestWithRetry(
+        _ ingestor: Ingestor, scanner: SpoolScanner, logger: Logger, deadline: Double
+    ) throws -> IngestSummary {
+        let start = monotonicNanoseconds()
+        var backoff = Backoff()
+        while true {
+            do {
+                return try ingestor.ingestAll(scanner)
+            } catch let error as StoreError where error.isTransient {
+                let delay = backoff.next()
+                guard Double(monotonicNanoseconds() - start) / 1e9 + delay < deadline else { throw error }
+                logger.warning(
+                    "commit failed; offsets stay at the last commit, retrying",
+                    ["error": "\(error)", "retry.seconds": "\((delay * 10).rounded() / 10)"])
+                var request = timespec(tv_sec: Int(delay), tv_nsec: Int((delay - delay.rounded(.down)) * 1e9))
+                var remaining = timespec()
+                while nanosleep(&request, &remaining) == -1, errno == EINTR {
+                    request = remaining
+                }
+            }
+        }
     }
 
     private static func log(_ summary: IngestSummary, logger: Logger) {
@@ -78,13 +240,5 @@ enum RunCommand {
                 "events.new": "\(summary.insertedEvents)", "events.duplicate": "\(summary.duplicateEvents)",
                 "quarantine.rows": "\(summary.quarantined)", "bytes.pending": "\(summary.pendingBytes)",
             ])
-    }
-
-    private static func seconds(_ options: ParsedOptions, _ name: String, default value: Double) throws -> Double {
-        guard let text = options.value(name) else { return value }
-        guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
-            throw UsageError("run: option '--\(name)' has invalid value '\(text)'; give seconds between 0 and 86400")
-        }
-        return seconds
     }
 }

@@ -1,9 +1,12 @@
 import Glibc
 
-/// Where the daemon reads and writes, resolved from flags, the environment and defaults.
+/// The daemon's paths, timers and ingest limits, resolved from the merged configuration and the
+/// defaults.
 public struct Settings: Sendable {
     /// The spool directories to scan.
     public var spoolDirectories: [String]
+    /// `fnmatch(3)` patterns a spool file name must match.
+    public var spoolPatterns: [String]
     /// The state directory holding the database.
     public var stateDirectory: String
     /// Where `run` and `fold` write the ledger files.
@@ -12,16 +15,45 @@ public struct Settings: Sendable {
     public var pricingPath: String
     /// tokenledger's model benchmark table.
     public var modelsPath: String
+    /// Seconds between spool scans in daemon mode.
+    public var pollInterval: Double
+    /// Seconds between folds in daemon mode.
+    public var foldInterval: Double
     /// The least severe log level written.
     public var logLevel: Logger.Level
+    /// Lines per ingest transaction at most.
+    public var batchLines: Int
+    /// Bytes of input per ingest transaction at most.
+    public var batchBytes: Int
+    /// Lines longer than this many bytes are quarantined as `line_too_long`.
+    public var maximumLineLength: Int
+    /// The configuration file that was read; `nil` when none was.
+    public var configurationPath: String?
+    /// The source of each value; keys that were not set have ``ConfigOrigin/builtIn``.
+    public var origins: [ConfigKey: ConfigOrigin]
 
     /// The database file inside the state directory.
     public var databasePath: String {
         FilePath.join(stateDirectory, "tokenledgerd.sqlite3")
     }
 
+    /// The ingest limits, with the rest of ``IngestOptions`` at its defaults.
+    public var ingestOptions: IngestOptions {
+        var options = IngestOptions()
+        options.batchLines = batchLines
+        options.batchBytes = batchBytes
+        options.maximumLineLength = maximumLineLength
+        return options
+    }
+
+    /// The `--config` option, accepted by every command that reads settings.
+    static let configOption = OptionSpec(
+        ConfigLoader.pathOption, value: "FILE",
+        help: "configuration file (default: $TOKENLEDGERD_CONFIG, else \(ConfigLoader.defaultPath) when it exists)")
+
     /// The options shared by the commands that open the store.
     static let storeOptions: [OptionSpec] = [
+        configOption,
         OptionSpec(
             "state-dir", value: "DIR",
             help: "state directory holding the database (default: $STATE_DIRECTORY, else ./.tokenledgerd)"),
@@ -37,27 +69,48 @@ public struct Settings: Sendable {
         ),
     ]
 
-    /// Resolves settings from parsed options and the process environment.
-    /// - Throws: ``UsageError`` for an invalid log level.
-    static func resolve(_ options: ParsedOptions, environment: [String: String]) throws(UsageError) -> Settings {
-        let stateFromSystemd = environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
-        let stateDirectory = options.value("state-dir") ?? stateFromSystemd ?? "./.tokenledgerd"
-        let spools = options.all("spool")
-        var level = Logger.Level.info
-        if let name = options.value("log-level") {
-            guard let parsed = Logger.Level(name: name) else {
-                throw UsageError(
-                    "option '--log-level' has invalid value '\(name)'; use one of "
-                        + Logger.Level.allCases.map(\.name).joined(separator: ", "))
-            }
-            level = parsed
+    /// Resolves settings from a merged configuration, using the default for every key that no
+    /// source set. The configuration was validated when it was loaded, so this cannot fail.
+    public static func resolve(_ configuration: Configuration) -> Settings {
+        let defaults = IngestOptions()
+        let stateDirectory = configuration.text(.stateDirectory) ?? "./.tokenledgerd"
+        var origins: [ConfigKey: ConfigOrigin] = [:]
+        for key in ConfigKey.all {
+            origins[key] = configuration.origin(key) ?? .builtIn
         }
         return Settings(
-            spoolDirectories: spools.isEmpty ? ["./spool"] : spools,
+            spoolDirectories: configuration.list(.spool) ?? ["./spool"],
+            spoolPatterns: configuration.list(.patterns) ?? SpoolScanner.defaultPatterns,
             stateDirectory: stateDirectory,
-            ledgerDirectory: options.value("ledger-dir") ?? FilePath.join(stateDirectory, "ledger"),
-            pricingPath: options.value("pricing") ?? "./ledger/pricing.json",
-            modelsPath: options.value("models") ?? "./ledger/models_normalized.csv",
-            logLevel: level)
+            ledgerDirectory: configuration.text(.ledgerDirectory) ?? FilePath.join(stateDirectory, "ledger"),
+            pricingPath: configuration.text(.pricing) ?? "./ledger/pricing.json",
+            modelsPath: configuration.text(.models) ?? "./ledger/models_normalized.csv",
+            pollInterval: configuration.seconds(.pollInterval) ?? 10,
+            foldInterval: configuration.seconds(.foldInterval) ?? 60,
+            logLevel: configuration.level(.logLevel) ?? .info,
+            batchLines: configuration.integer(.batchLines) ?? defaults.batchLines,
+            batchBytes: configuration.integer(.batchBytes) ?? defaults.batchBytes,
+            maximumLineLength: configuration.integer(.maximumLineLength) ?? defaults.maximumLineLength,
+            configurationPath: configuration.filePath,
+            origins: origins)
+    }
+
+    /// Returns the effective value of `key`.
+    public func value(of key: ConfigKey) -> ConfigValue {
+        switch key {
+        case .stateDirectory: return .text(stateDirectory)
+        case .spool: return .list(spoolDirectories)
+        case .patterns: return .list(spoolPatterns)
+        case .ledgerDirectory: return .text(ledgerDirectory)
+        case .pricing: return .text(pricingPath)
+        case .models: return .text(modelsPath)
+        case .pollInterval: return .seconds(pollInterval)
+        case .foldInterval: return .seconds(foldInterval)
+        case .logLevel: return .level(logLevel)
+        case .batchLines: return .integer(batchLines)
+        case .batchBytes: return .integer(batchBytes)
+        case .maximumLineLength: return .integer(maximumLineLength)
+        default: preconditionFailure("Settings.value(of:) misses the key \(key)")
+        }
     }
 }

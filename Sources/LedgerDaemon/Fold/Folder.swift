@@ -31,10 +31,13 @@ public struct Folder {
             count += 1
         }
         let metrics = folder.results()
+        // The snapshot holds six decimals; the Pareto table is computed from the same rounded
+        // values, so that a reader recomputing it from the snapshot (the SQL view) agrees.
         let rows = metrics.map { metric in
             RuntimeMetricRow(
-                provider: metric.provider, model: metric.model, latencyMilliseconds: metric.latencyP50,
-                qualityScore: metric.successRate, sourcePath: Self.sourceDescription)
+                provider: metric.provider, model: metric.model,
+                latencyMilliseconds: metric.latencyP50.map(Self.roundedToSixDecimals),
+                qualityScore: metric.successRate.map(Self.roundedToSixDecimals), sourcePath: Self.sourceDescription)
         }
         var files: [LedgerFile] = []
         if let pricing = inputs.pricing, let models = inputs.models {
@@ -47,13 +50,17 @@ public struct Folder {
         return FoldResult(metrics: metrics, files: files, eventCount: count)
     }
 
+    static func roundedToSixDecimals(_ value: Double) -> Double {
+        (value * 1_000_000).rounded(.toNearestOrAwayFromZero) / 1_000_000
+    }
+
     /// Computes the ledger files and writes each atomically into `directory`.
     @discardableResult
     public func fold(store: Store, into directory: String) throws -> FoldResult {
         let result = try compute(store: store)
         try FilePath.makeDirectories(directory)
         for file in result.files {
-            try AtomicFile.write(file.contents, to: FilePath.join(directory, file.name))
+            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
         }
         try store.setFoldValue(String(WallClock.now()), for: "last_fold_ns")
         logger.info(
@@ -67,6 +74,31 @@ public struct Folder {
 struct LedgerInputs {
     var pricing: PricingFile?
     var models: BenchmarkTable?
+
+    /// Rejects a pricing file or benchmark table that was named explicitly (by flag, environment
+    /// or configuration file) but does not exist, or that does not load.
+    /// - Throws: ``UsageError`` naming the path and the problem.
+    static func checkExplicitPaths(settings: Settings) throws {
+        for (key, path, what) in [
+            (ConfigKey.pricing, settings.pricingPath, "pricing file"),
+            (ConfigKey.models, settings.modelsPath, "model benchmark table"),
+        ] {
+            let origin = settings.origins[key] ?? .builtIn
+            guard origin != .builtIn else { continue }
+            guard let bytes = readFile(path) else {
+                throw UsageError("\(what) '\(path)' (from \(origin)) does not exist or cannot be read")
+            }
+            do {
+                if key == .pricing {
+                    _ = try PricingFile(json: bytes)
+                } else {
+                    _ = try BenchmarkTable(csv: bytes)
+                }
+            } catch {
+                throw UsageError("\(what) '\(path)' is invalid: \(error)")
+            }
+        }
+    }
 
     static func load(settings: Settings, logger: Logger) throws -> LedgerInputs {
         var inputs = LedgerInputs()
@@ -87,7 +119,7 @@ struct LedgerInputs {
         return inputs
     }
 
-    private static func readFile(_ path: String) -> [UInt8]? {
+    static func readFile(_ path: String) -> [UInt8]? {
         guard let file = try? FileDescriptor(path: path, flags: 0), let info = try? file.status() else { return nil }
         return try? file.readBytes(count: Int(info.st_size), at: 0)
     }

@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 import LedgerCore
 import LedgerStore
@@ -51,6 +52,11 @@ public final class Ingestor {
     private let options: IngestOptions
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
+    private var reportedProblems: Set<String> = []
+    /// Asked between files and after each commit; when it returns `true` the pass ends early,
+    /// with every committed batch kept.
+    public var shouldStop: () -> Bool = { false }
 
     /// Creates an ingestor writing to `store`.
     public init(
@@ -65,16 +71,23 @@ public final class Ingestor {
     }
 
     /// Ingests every complete line of every file the scanner finds.
+    ///
+    /// A file that cannot be opened or read is reported once and retried on the next pass.
+    /// - Throws: ``StoreError`` when a commit fails; nothing of the failed batch is stored, so
+    ///   the caller may retry the whole pass after a pause.
     public func ingestAll(_ scanner: SpoolScanner) throws -> IngestSummary {
         let (candidates, skipped) = scanner.scan()
-        for item in skipped {
+        for item in skipped where reportedProblems.insert(item.path).inserted {
             logger.warning("skipped spool entry", ["spool.file": item.path, "reason": item.reason])
         }
         var known = try store.files()
         var seen: Set<Int64> = []
-        var seenIdentities: Set<FileIdentity> = []
+        var seenIdentities: Set<SpoolFileIdentity> = []
         var summary = IngestSummary()
         for candidate in candidates {
+            if shouldStop() {
+                return summary
+            }
             do {
                 let result = try ingest(candidate, known: &known, seenIdentities: &seenIdentities)
                 guard let result else { continue }
@@ -85,13 +98,28 @@ public final class Ingestor {
                 summary.duplicateEvents += result.summary.duplicateEvents
                 summary.quarantined += result.summary.quarantined
                 summary.pendingBytes += result.summary.pendingBytes
+                if reportedProblems.remove(candidate.path) != nil {
+                    logger.notice("spool file readable again", ["spool.file": candidate.path])
+                }
             } catch let error as SystemError {
-                logger.warning(
-                    "cannot read spool file; will retry", ["spool.file": candidate.path, "error": "\(error)"])
+                if error.errno == ENOENT {
+                    continue
+                }
+                if reportedProblems.insert(candidate.path).inserted {
+                    logger.warning(
+                        "cannot read spool file; retrying on every pass",
+                        ["spool.file": candidate.path, "error": "\(error)"])
+                }
+            } catch let error as SpoolError {
+                if reportedProblems.insert(candidate.path).inserted {
+                    logger.error("cannot decode spool file; skipping it until it changes", ["error": "\(error)"])
+                }
             }
         }
         let now = clock()
         for var record in known where record.state != .vanished && !seen.contains(record.fileID) {
+            // A file still on disk that this pass could not read keeps its identity.
+            guard !reportedProblems.contains(record.path) else { continue }
             record.state = .vanished
             try store.save(record, now: now)
             logger.debug("spool file vanished", ["spool.file": record.path])
@@ -99,48 +127,87 @@ public final class Ingestor {
         return summary
     }
 
-    private struct FileIdentity: Hashable {
-        var device: UInt64
-        var inode: UInt64
+    private func open(_ candidate: SpoolScanner.Candidate) throws -> OpenedSpoolFile {
+        let file = try FileDescriptor(path: candidate.resolvedPath, flags: O_RDONLY | O_NONBLOCK)
+        let info = try file.status()
+        var seconds: Int64 = 0
+        var nanoseconds: UInt32 = 0
+        let birth =
+            csystem_birth_time(file.rawValue, &seconds, &nanoseconds) == 0
+            ? seconds * 1_000_000_000 + Int64(nanoseconds) : nil
+        let magic = try file.readBytes(count: 2, at: 0)
+        return OpenedSpoolFile(
+            file: file, identity: SpoolFileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
+            birthNanoseconds: birth,
+            modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            size: Int64(info.st_size), compression: magic == [0x1F, 0x8B] ? .gzip : .none)
     }
 
     private func ingest(
-        _ candidate: SpoolScanner.Candidate, known: inout [FileRecord], seenIdentities: inout Set<FileIdentity>
+        _ candidate: SpoolScanner.Candidate, known: inout [FileRecord], seenIdentities: inout Set<SpoolFileIdentity>
     ) throws -> (fileID: Int64, summary: IngestSummary)? {
-        let file = try FileDescriptor(path: candidate.resolvedPath, flags: O_RDONLY | O_NONBLOCK)
-        let info = try file.status()
-        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        let opened = try open(candidate)
         // Hard links and in-spool symlinks name one file twice; it is read once per pass.
-        guard seenIdentities.insert(identity).inserted else { return nil }
-        let size = Int64(info.st_size)
-        let head = try file.readBytes(count: Int(min(size, Int64(options.headLength))), at: 0)
+        guard seenIdentities.insert(opened.identity).inserted else { return nil }
         let now = clock()
 
         var record: FileRecord
+        var probe: ContentProbe
         if let index = known.firstIndex(where: {
-            $0.device == identity.device && $0.inode == identity.inode && $0.state != .vanished
+            $0.device == opened.identity.device && $0.inode == opened.identity.inode && $0.state != .vanished
         }) {
             let stored = known[index]
-            if try isSameContent(stored, file: file, size: size, head: head) {
+            if stored.size == opened.size, stored.modifiedNanoseconds == opened.modifiedNanoseconds,
+                stored.birthNanoseconds == opened.birthNanoseconds, stored.compression == opened.compression
+            {
+                // Unchanged since the last pass: nothing to read, nothing to write.
+                if stored.path != candidate.path {
+                    var renamed = stored
+                    renamed.path = candidate.path
+                    renamed.state = .rotated
+                    known[index] = try store.save(renamed, now: now)
+                    logger.debug("spool file renamed", ["spool.file": candidate.path, "spool.old": stored.path])
+                }
+                var unchanged = IngestSummary()
+                unchanged.pendingBytes = pendingBytes(known[index], size: opened.size)
+                return (stored.fileID, unchanged)
+            }
+            probe = try ContentProbe(opened: opened, offset: stored.committedOffset, options: options)
+            if isSameContent(stored, opened: opened, probe: probe) {
                 record = stored
-                record.path = candidate.path
+                if record.path != candidate.path {
+                    logger.debug("spool file renamed", ["spool.file": candidate.path, "spool.old": record.path])
+                    record.path = candidate.path
+                    record.state = .rotated
+                }
             } else {
                 logger.notice(
                     "spool file content replaced; reading it from the start",
-                    ["spool.file": candidate.path, "file.offset": "\(stored.committedOffset)", "file.size": "\(size)"])
+                    [
+                        "spool.file": candidate.path, "file.offset": "\(stored.committedOffset)",
+                        "file.size": "\(opened.size)",
+                    ])
                 var retired = stored
                 retired.state = .vanished
-                try store.save(retired, now: now)
-                known[index] = retired
-                record = newRecord(candidate.path, identity: identity, size: size, head: head)
+                known[index] = try store.save(retired, now: now)
+                record = newRecord(candidate.path, opened: opened)
+                probe = try ContentProbe(opened: opened, offset: 0, options: options)
             }
         } else {
-            record = newRecord(candidate.path, identity: identity, size: size, head: head)
+            record = newRecord(candidate.path, opened: opened)
+            probe = try ContentProbe(opened: opened, offset: 0, options: options)
         }
-        record.headLength = Int64(head.count)
-        record.headHash = SHA256.hash(head)
+        record.size = opened.size
+        record.modifiedNanoseconds = opened.modifiedNanoseconds
+        record.birthNanoseconds = opened.birthNanoseconds
+        record.compression = opened.compression
 
-        let summary = try readLines(from: file, record: &record)
+        let source: ByteSource
+        switch opened.compression {
+        case .none: source = PlainSource(file: opened.file, offset: record.committedOffset)
+        case .gzip: source = try GzipSource(file: opened.file, skipping: record.committedOffset)
+        }
+        let summary = try readLines(from: source, probe: probe, record: &record)
         if let index = known.firstIndex(where: { $0.fileID == record.fileID }) {
             known[index] = record
         } else {
@@ -149,24 +216,31 @@ public final class Ingestor {
         return (record.fileID, summary)
     }
 
-    private func newRecord(_ path: String, identity: FileIdentity, size: Int64, head: [UInt8]) -> FileRecord {
+    private func newRecord(_ path: String, opened: OpenedSpoolFile) -> FileRecord {
         FileRecord(
-            path: path, device: identity.device, inode: identity.inode, size: size, committedOffset: 0,
-            headLength: Int64(head.count), headHash: SHA256.hash(head), tailHash: nil, state: .active)
+            path: path, device: opened.identity.device, inode: opened.identity.inode,
+            birthNanoseconds: opened.birthNanoseconds, modifiedNanoseconds: opened.modifiedNanoseconds,
+            compression: opened.compression, size: opened.size, committedOffset: 0, headLength: 0,
+            headHash: SHA256.hash([]), tailHash: nil, state: .active)
     }
 
-    /// Whether a file with a stored identity still holds the content that was read: its head and
-    /// the bytes before the committed offset are unchanged, and it is not shorter than the offset.
-    private func isSameContent(_ stored: FileRecord, file: FileDescriptor, size: Int64, head: [UInt8]) throws -> Bool {
-        guard size >= stored.committedOffset, Int64(head.count) >= stored.headLength else { return false }
-        guard SHA256.hash(head.prefix(Int(stored.headLength))) == stored.headHash else { return false }
+    private func pendingBytes(_ record: FileRecord, size: Int64) -> Int64 {
+        record.compression == .none ? max(0, size - record.committedOffset) : 0
+    }
+
+    /// Whether a file with a stored identity still holds the content that was read: same birth
+    /// time, its head and the bytes before the committed offset unchanged, not shorter than the
+    /// offset.
+    private func isSameContent(_ stored: FileRecord, opened: OpenedSpoolFile, probe: ContentProbe) -> Bool {
+        if let storedBirth = stored.birthNanoseconds, let birth = opened.birthNanoseconds, storedBirth != birth {
+            return false
+        }
+        guard stored.compression == opened.compression, probe.length >= stored.committedOffset,
+            Int64(probe.head.count) >= stored.headLength,
+            SHA256.hash(probe.head.prefix(Int(stored.headLength))) == stored.headHash
+        else { return false }
         guard stored.committedOffset > 0 else { return true }
-        return try tailHash(of: file, before: stored.committedOffset) == stored.tailHash
-    }
-
-    private func tailHash(of file: FileDescriptor, before offset: Int64) throws -> [UInt8] {
-        let start = max(0, offset - Int64(options.tailLength))
-        return SHA256.hash(try file.readBytes(count: Int(offset - start), at: start))
+        return SHA256.hash(probe.tail) == stored.tailHash
     }
 
     private struct PendingBatch {
@@ -177,23 +251,27 @@ public final class Ingestor {
         var endOffset: Int64
     }
 
-    private func readLines(from file: FileDescriptor, record: inout FileRecord) throws -> IngestSummary {
+    private func readLines(from source: ByteSource, probe: ContentProbe, record: inout FileRecord) throws
+        -> IngestSummary
+    {
         var summary = IngestSummary()
         var buffer: [UInt8] = []
         var bufferStart = record.committedOffset
         var batch = PendingBatch(endOffset: record.committedOffset)
         var oversizedLine: (start: Int64, hasher: SHA256, prefix: [UInt8])?
         var chunk = [UInt8](repeating: 0, count: options.readSize)
-        var endOfFile = false
-        // A fresh file row is committed even when it holds no complete line yet, so that its
-        // identity is known on the next pass.
-        var mustCommit = record.fileID == 0
+        // The last bytes before `bufferStart`, so that every commit can hash the bytes before
+        // its offset without reading them again.
+        var tailWindow = probe.tail
+        // A new identity, or one whose head grew, is committed even when it holds no complete
+        // line yet, so that the next pass recognizes it.
+        var mustCommit = record.fileID == 0 || probe.isChanged(from: record)
+        record.headLength = Int64(probe.head.count)
+        record.headHash = SHA256.hash(probe.head)
 
-        while !endOfFile {
-            let readOffset = bufferStart + Int64(buffer.count)
-            let count = try chunk.withUnsafeMutableBytes { raw in try file.read(into: raw, at: readOffset) }
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { raw in try source.read(into: raw) }
             if count == 0 {
-                endOfFile = true
                 break
             }
             var scanFrom = buffer.count
@@ -221,10 +299,15 @@ public final class Ingestor {
                 lineStart = newline + 1
                 scanFrom = lineStart
                 if batch.lines >= options.batchLines || batch.bytes >= options.batchBytes {
-                    try commit(&batch, record: &record, file: file, summary: &summary)
+                    let tail = Self.lastBytes(tailWindow, buffer[0..<lineStart], count: options.tailLength)
+                    try commit(&batch, tail: tail, record: &record, summary: &summary)
                     mustCommit = false
+                    if shouldStop() {
+                        return summary
+                    }
                 }
             }
+            tailWindow = Self.lastBytes(tailWindow, buffer[0..<lineStart], count: options.tailLength)
             buffer.removeFirst(lineStart)
             bufferStart += Int64(lineStart)
             if oversizedLine == nil, buffer.count > options.maximumLineLength {
@@ -234,15 +317,18 @@ public final class Ingestor {
                 // Keep hashing the line but drop its bytes, so memory stays bounded.
                 oversized.hasher.update(buffer)
                 oversizedLine = oversized
+                tailWindow = Self.lastBytes(tailWindow, buffer[...], count: options.tailLength)
                 bufferStart += Int64(buffer.count)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
         if batch.lines > 0 || mustCommit {
-            try commit(&batch, record: &record, file: file, summary: &summary)
+            let tail = Self.lastBytes(tailWindow, [], count: options.tailLength)
+            try commit(
+                &batch, tail: batch.lines > 0 || record.committedOffset > 0 ? tail : nil, record: &record,
+                summary: &summary)
         }
-        let size = (try? file.status()).map { Int64($0.st_size) } ?? record.size
-        summary.pendingBytes = max(0, size - record.committedOffset)
+        summary.pendingBytes = pendingBytes(record, size: record.size)
         if summary.pendingBytes > 0 {
             logger.debug(
                 "unterminated last line waits for its newline",
@@ -254,13 +340,18 @@ public final class Ingestor {
         return summary
     }
 
-    private func decodeLine(_ line: UnsafeBufferPointer<UInt8>, offset: Int64, into batch: inout PendingBatch) {
-        // A blank line or a Windows line ending's lone carriage return is not a record.
-        var content = line
-        if let last = content.last, last == 0x0D {
-            content = UnsafeBufferPointer(rebasing: content.dropLast())
+    /// The last `count` bytes of `earlier` followed by `later`.
+    private static func lastBytes(_ earlier: [UInt8], _ later: ArraySlice<UInt8>, count: Int) -> [UInt8] {
+        if later.count >= count {
+            return Array(later.suffix(count))
         }
-        if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+        return Array(earlier.suffix(count - later.count)) + later
+    }
+
+    private func decodeLine(_ line: UnsafeBufferPointer<UInt8>, offset: Int64, into batch: inout PendingBatch) {
+        // A blank line, or one holding only a CRLF line end's carriage return, is not a record.
+        let content = LineDecoder.trimmed(line)
+        if content.isEmpty {
             return
         }
         let outcome = decoder.decode(content, now: clock())
@@ -287,15 +378,11 @@ public final class Ingestor {
     }
 
     private func commit(
-        _ batch: inout PendingBatch, record: inout FileRecord, file: FileDescriptor, summary: inout IngestSummary
+        _ batch: inout PendingBatch, tail: [UInt8]?, record: inout FileRecord, summary: inout IngestSummary
     ) throws {
         var updated = record
         updated.committedOffset = batch.endOffset
-        updated.size = max(updated.size, batch.endOffset)
-        if let status = try? file.status() {
-            updated.size = Int64(status.st_size)
-        }
-        updated.tailHash = batch.endOffset > 0 ? try tailHash(of: file, before: batch.endOffset) : nil
+        updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
         let result = try store.commit(
             IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: clock()))
         record = result.file
@@ -321,4 +408,21 @@ public final class Ingestor {
             ])
         batch = PendingBatch(endOffset: batch.endOffset)
     }
+}
+
+/// Device and inode of a file.
+struct SpoolFileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+}
+
+/// What is known about an open spool file before reading it.
+struct OpenedSpoolFile {
+    var file: FileDescriptor
+    var identity: SpoolFileIdentity
+    var birthNanoseconds: Int64?
+    var modifiedNanoseconds: Int64
+    /// The size on disk, compressed for gzip.
+    var size: Int64
+    var compression: FileRecord.Compression
 }

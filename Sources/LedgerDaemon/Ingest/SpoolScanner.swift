@@ -52,15 +52,23 @@ public struct SpoolScanner: Sendable {
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
                 if (info.st_mode & S_IFMT) == S_IFLNK {
-                    guard let target = realPath(path), target.hasPrefix(root + "/"), stat(target, &info) == 0,
-                        (info.st_mode & S_IFMT) == S_IFREG
-                    else {
+                    guard let target = realPath(path) else {
+                        skipped.append(Skipped(path: path, reason: "symlink target does not exist or loops"))
+                        continue
+                    }
+                    guard target.hasPrefix(root + "/") else {
                         skipped.append(Skipped(path: path, reason: "symlink points outside the spool directory"))
+                        continue
+                    }
+                    guard stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                        skipped.append(Skipped(path: path, reason: "symlink target is not a regular file"))
                         continue
                     }
                     candidates.append(Candidate(path: path, resolvedPath: target))
                 } else if (info.st_mode & S_IFMT) == S_IFREG {
                     candidates.append(Candidate(path: path, resolvedPath: path))
+                } else {
+                    skipped.append(Skipped(path: path, reason: "not a regular file"))
                 }
             }
         }

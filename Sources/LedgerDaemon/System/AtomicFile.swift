@@ -26,6 +26,18 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes `text` unless `path` already holds exactly its bytes, which saves the `fsync`s of
+    /// a rewrite; see ``write(_:to:mode:)``.
+    public static func writeIfChanged(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        let bytes = Array(text.utf8)
+        if let file = try? FileDescriptor(path: path, flags: O_RDONLY), let info = try? file.status(),
+            Int(info.st_size) == bytes.count, (try? file.readBytes(count: bytes.count, at: 0)) == bytes
+        {
+            return
+        }
+        try write(bytes, to: path, mode: mode)
+    }
+
     /// Writes `text` as UTF-8; see ``write(_:to:mode:)``.
     public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
         try write(Array(text.utf8), to: path, mode: mode)

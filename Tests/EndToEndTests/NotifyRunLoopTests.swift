@@ -1,0 +1,93 @@
+import Foundation
+import Glibc
+import Testing
+
+@Suite("sd_notify from the run loop", .serialized)
+struct NotifyRunLoopTests {
+    /// Receives datagrams until one contains `assignment` as a whole line, skipping the others.
+    private static func waitFor(_ assignment: String, on socket: NotifySocket, timeout: Double = 10) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let message = socket.receive(timeout: deadline.timeIntervalSinceNow) else { return nil }
+            if message.split(separator: "\n").contains(Substring(assignment)) {
+                return message
+            }
+        }
+        return nil
+    }
+
+    @Test("start, watchdog, reload and stop")
+    func daemonSequence() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
+        let socket = try NotifySocket()
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = [
+            "run", "--spool", harness.spool.path, "--state-dir", harness.state.path, "--poll-interval", "0.1",
+        ]
+        process.currentDirectoryURL = Harness.packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = socket.address
+        environment["WATCHDOG_USEC"] = "2000000"
+        environment["WATCHDOG_PID"] = nil
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+
+        let ready = try #require(Self.waitFor("READY=1", on: socket))
+        #expect(!ready.contains("RELOADING=1"))
+        #expect(try harness.query("SELECT count(*) FROM events") != "0", "READY=1 comes after the first scan")
+        #expect(Self.waitFor("WATCHDOG=1", on: socket, timeout: 3) == "WATCHDOG=1")
+
+        let beforeReload = Self.monotonicMicroseconds()
+        kill(process.processIdentifier, SIGHUP)
+        let reloading = try #require(Self.waitFor("RELOADING=1", on: socket))
+        let stamp = reloading.split(separator: "\n").first { $0.hasPrefix("MONOTONIC_USEC=") }
+        let microseconds = try #require(stamp.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) })
+        #expect(microseconds >= beforeReload)
+        #expect(Self.waitFor("READY=1", on: socket) != nil, "READY=1 follows a finished reload")
+
+        kill(process.processIdentifier, SIGTERM)
+        #expect(Self.waitFor("STOPPING=1", on: socket) != nil)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    private static func monotonicMicroseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1000
+    }
+
+    @Test("reload keeps the old config when the new one is invalid")
+    func reloadInvalidThenValid() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        let config = harness.root.appendingPathComponent("tokenledgerd.conf")
+        try Data("[daemon]\nfold_interval = 60\n".utf8).write(to: config)
+        let daemon = try Daemon(harness, extra: ["--config", config.path])
+        try harness.write(Records.usageLines(1...2), to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 2 })
+
+        try Data("[daemon]\nfold_interval = 60\nno_such_key = 1\n".utf8).write(to: config)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        usleep(500_000)
+        try harness.append(Records.usageLines(3...3), to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 3 })
+
+        try Data("[daemon]\nfold_interval = 30\n".utf8).write(to: config)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        usleep(500_000)
+        #expect(daemon.stop() == 0)
+        #expect(daemon.stderr.contains("configuration reload failed; keeping the previous configuration"))
+        #expect(daemon.stderr.contains("unknown key 'no_such_key'"))
+        #expect(daemon.stderr.contains("configuration reloaded config.changed=daemon.fold_interval"))
+    }
+}
