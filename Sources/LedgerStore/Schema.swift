@@ -50,9 +50,14 @@ enum Schema {
             service_name TEXT,
             host_name TEXT,
             file_id INTEGER REFERENCES files(file_id),
-            line_offset INTEGER
+            line_offset INTEGER,
+            cost_nanos INTEGER,
+            cost_estimated INTEGER,
+            price_ref TEXT,
+            priced_at_ns INTEGER
         );
         CREATE INDEX events_started ON events(started_at_ns);
+        CREATE INDEX events_unpriced ON events(event_id) WHERE priced_at_ns IS NULL;
 
         CREATE TABLE quarantine (
             quarantine_id INTEGER PRIMARY KEY,
