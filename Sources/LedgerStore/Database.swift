@@ -57,6 +57,14 @@ public final class Database {
         return statement
     }
 
+    /// Rewinds every cached statement, so that none holds a read transaction open; a checkpoint
+    /// cannot finish while one does.
+    public func resetCachedStatements() {
+        for statement in statementCache.values {
+            statement.reset()
+        }
+    }
+
     /// A new prepared statement for `sql`, finalized when released.
     public func makeStatement(_ sql: String) throws(StoreError) -> Statement {
         try Statement(database: self, sql: sql)

@@ -8,6 +8,10 @@ public struct StoredEvent: Sendable {
     public var filePath: String?
     /// The byte offset of its line in that file.
     public var lineOffset: Int64?
+    /// The store's row id, which grows with insertion order.
+    public var eventID: Int64 = 0
+    /// The cost recorded when the event was priced; `nil` while it is unpriced.
+    public var cost: RecordedCost?
 }
 
 /// Event counts for one combination of shape, status and usage state.
@@ -35,7 +39,8 @@ extension Store {
         e.event_key, e.shape, e.provider, e.model, e.requested_model, e.session_id, e.request_id, e.started_at_ns,
         e.latency_ms, e.ttft_ms, e.status, e.status_code, e.input_uncached, e.cache_read, e.cache_write, e.output,
         e.reasoning, e.unclassified, e.usage_state, e.quality, e.client_key_id, e.account_id, e.auth_index,
-        e.service_name, e.host_name, f.path, e.line_offset
+        e.service_name, e.host_name, f.path, e.line_offset, e.event_id, e.cost_nanos, e.cost_estimated,
+        e.price_ref, e.priced_at_ns
         """
 
     /// Calls `body` for every event in timestamp order, ties broken by event key.
@@ -76,7 +81,14 @@ extension Store {
         event.authIndex = statement.text(22)
         event.serviceName = statement.text(23)
         event.hostName = statement.text(24)
-        return StoredEvent(event: event, filePath: statement.text(25), lineOffset: statement.optionalInt64(26))
+        var stored = StoredEvent(event: event, filePath: statement.text(25), lineOffset: statement.optionalInt64(26))
+        stored.eventID = statement.int64(27)
+        if let pricedAt = statement.optionalInt64(31), let reference = statement.text(30) {
+            stored.cost = RecordedCost(
+                nanos: statement.optionalInt64(28), isEstimated: statement.int64(29) != 0, priceReference: reference,
+                pricedAtNanoseconds: pricedAt)
+        }
+        return stored
     }
 
     /// The number of stored events.

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import LedgerCore
 
 /// The write-ahead SQLite store of files, events and quarantined lines.
@@ -8,6 +9,8 @@ import LedgerCore
 public final class Store {
     /// The connection.
     public let database: Database
+    /// Called after each successful ``commit(_:)`` with its duration in nanoseconds, for metrics.
+    public var commitObserver: ((Int64) -> Void)?
 
     /// Opens the store at `path`, creating and migrating it as needed.
     /// - Throws: ``StoreError``; `corrupt` when the file is not a usable database.
@@ -132,7 +135,13 @@ public final class Store {
     /// - Returns: the file row as stored and how many events were new.
     /// - Throws: ``StoreError``; nothing of the batch is stored when it throws.
     public func commit(_ batch: IngestBatch) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
-        try database.transaction { () throws(StoreError) in
+        let started = Self.monotonicNanoseconds()
+        defer {
+            if let commitObserver {
+                commitObserver(Self.monotonicNanoseconds() - started)
+            }
+        }
+        return try database.transaction { () throws(StoreError) in
             let file = try upsert(batch.file, now: batch.now)
             var inserted = 0
             for positioned in batch.events {
@@ -222,6 +231,14 @@ public final class Store {
         statement.bind(name, at: 0)
         guard try statement.step() else { return nil }
         return statement.text(0)
+    }
+}
+
+extension Store {
+    static func monotonicNanoseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 }
 

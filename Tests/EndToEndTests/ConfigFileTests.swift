@@ -60,15 +60,15 @@ struct ConfigFileTests {
     static let errorCases: [(String, ConfigError.Code, String)] = [
         (
             "[daemon]\n[spool]\n", .unknownSection,
-            "\(path):2: unknown section [spool]; use [daemon] or [ingest] (section names are lowercase)"
+            "\(path):2: unknown section [spool]; use [daemon], [ingest], [ledger] or [pull] (section names are lowercase)"
         ),
         (
             "[Daemon]\n", .unknownSection,
-            "\(path):1: unknown section [Daemon]; use [daemon] or [ingest] (section names are lowercase)"
+            "\(path):1: unknown section [Daemon]; use [daemon], [ingest], [ledger] or [pull] (section names are lowercase)"
         ),
         (
             "[daemon\n", .invalidSyntax,
-            "\(path):1: section header '[daemon' has no closing ']'; write it as [daemon] or [ingest]"
+            "\(path):1: section header '[daemon' has no closing ']'; write it as [daemon], [ingest], [ledger] or [pull]"
         ),
         (
             "[daemon]\nstat_dir = /x\n", .unknownKey,
@@ -78,7 +78,7 @@ struct ConfigFileTests {
         (
             "[ingest]\n\n# limits\nbatch_size = 10\n", .unknownKey,
             "\(path):4: unknown key 'batch_size' in [ingest]; use one of batch_lines, batch_bytes, max_line_length, "
-                + "or delete the line"
+                + "retention, retention_dir, retention_min_age, or delete the line"
         ),
         (
             "[daemon]\nbatch_lines = 10\n", .unknownKey,
@@ -90,12 +90,12 @@ struct ConfigFileTests {
         ),
         (
             "colour = blue\n", .unknownKey,
-            "\(path):1: key 'colour' appears before any section header; put keys under a [daemon] or [ingest] header"
+            "\(path):1: key 'colour' appears before any section header; put keys under a [daemon], [ingest], [ledger] or [pull] header"
         ),
         (
             "[daemon]\nstate_dir\n", .invalidSyntax,
-            "\(path):2: expected 'key = value', '[section]' or a comment; write 'key = value' under a [daemon] or "
-                + "[ingest] header, or start the line with '#'"
+            "\(path):2: expected 'key = value', '[section]' or a comment; write 'key = value' under a [daemon], "
+                + "[ingest], [ledger] or [pull] header, or start the line with '#'"
         ),
         (
             "[daemon]\nstate_dir = /a\nstate_dir = /b\n", .duplicateKey,

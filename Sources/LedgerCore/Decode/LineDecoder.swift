@@ -27,19 +27,43 @@ public struct LineDecoder: Sendable {
         } catch {
             return LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)])
         }
+        return Self.decode(value, keyBytes: line, now: now)
+    }
+
+    /// Decodes one parsed record of any accepted shape.
+    ///
+    /// Shapes are tried in this order: OTLP trace export (`resourceSpans`), accounting event
+    /// (`execution_id` and `schema_version`), legacy statistics export (`usage.apis`), usage-queue
+    /// record (`timestamp`, `tokens`, and `provider` or `model`), normalized event (`usage` and
+    /// `timestamp`).
+    /// - Parameters:
+    ///   - keyBytes: the bytes that shapes without an id of their own hash into the event key:
+    ///     the trimmed line, or the record's ``JSONValue/compactBytes`` when it was not read as a line.
+    ///   - now: the current instant in nanoseconds since the epoch, for range checks.
+    public static func decode(_ value: JSONValue, keyBytes: some Collection<UInt8>, now: Int64) -> LineOutcome {
         guard let object = value.objectValue else {
-            return LineOutcome(rejects: [DecodeError(.unknownShape, "line is a JSON \(kind(of: value)), not an object")]
-            )
+            return LineOutcome(rejects: [
+                DecodeError(.unknownShape, "record is a JSON \(kind(of: value)), not an object")
+            ])
         }
         if OTLPTraceDecoder.matches(object) {
             return OTLPTraceDecoder.decode(object, now: now)
         }
-        if UsageQueueDecoder.matches(object) {
-            do {
-                return LineOutcome(events: [try UsageQueueDecoder.decode(object, rawLine: line, now: now)])
-            } catch {
-                return LineOutcome(rejects: [error])
+        do throws(DecodeError) {
+            if AccountingEventDecoder.matches(object) {
+                return LineOutcome(events: [try AccountingEventDecoder.decode(object, now: now)])
             }
+            if LegacyExportDecoder.matches(object) {
+                return LegacyExportDecoder.decode(object, now: now)
+            }
+            if UsageQueueDecoder.matches(object) {
+                return LineOutcome(events: [try UsageQueueDecoder.decode(object, rawLine: keyBytes, now: now)])
+            }
+            if NormalizedEventDecoder.matches(object) {
+                return LineOutcome(events: [try NormalizedEventDecoder.decode(object, keyBytes: keyBytes, now: now)])
+            }
+        } catch {
+            return LineOutcome(rejects: [error])
         }
         let names = object.keys.prefix(8).map(Redactor.identifier).joined(separator: ",")
         return LineOutcome(rejects: [
@@ -68,7 +92,8 @@ public struct LineDecoder: Sendable {
         line.withUnsafeBufferPointer { decode($0, now: now) }
     }
 
-    private func kind(of value: JSONValue) -> String {
+    /// The JSON type of `value` in words, for messages.
+    static func kind(of value: JSONValue) -> String {
         switch value {
         case .null: return "null"
         case .bool: return "Boolean"

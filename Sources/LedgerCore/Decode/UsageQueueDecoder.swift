@@ -66,7 +66,8 @@ public enum UsageQueueDecoder {
         _ record: FieldReader, provider: String
     ) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
         if let breakdown = try record.object("token_breakdown") {
-            return try usage(breakdown: breakdown)
+            let usage = try TokenBreakdown.read(breakdown)
+            return (usage.buckets, usage.state, usage.quality)
         }
         guard let tokens = try record.object("tokens") else {
             return (.zero, .missing, .complete)
@@ -85,29 +86,6 @@ public enum UsageQueueDecoder {
         }
         let upstream = UpstreamClass(provider: provider, executorType: try record.string("executor_type"))
         let (buckets, quality) = upstream.buckets(from: counts)
-        return (buckets, .present, quality)
-    }
-
-    private static func usage(breakdown: FieldReader) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
-        let input = try breakdown.object("input")
-        let output = try breakdown.object("output")
-        let reasoning = try output?.tokenCount("reasoning_tokens") ?? 0
-        var buckets = TokenBuckets(
-            inputUncached: try input?.tokenCount("uncached_tokens") ?? 0,
-            cacheRead: try input?.tokenCount("cache_read_tokens") ?? 0,
-            cacheWrite: try input?.tokenCount("cache_write_tokens") ?? 0,
-            output: (try output?.tokenCount("non_reasoning_tokens") ?? 0) &+ reasoning,
-            reasoning: reasoning,
-            unclassified: try breakdown.tokenCount("unclassified_tokens") ?? 0)
-        var quality = try breakdown.string("quality").flatMap(UsageQuality.init(rawValue:)) ?? .complete
-        if buckets.hasNegative {
-            let total = try breakdown.tokenCount("total_tokens") ?? 0
-            buckets = TokenBuckets(unclassified: max(total, 0))
-            quality = .inconsistent
-        }
-        if buckets.isZero {
-            return (.zero, .missing, quality)
-        }
         return (buckets, .present, quality)
     }
 }

@@ -4,6 +4,12 @@ public enum SourceShape: String, Sendable, CaseIterable {
     case usageQueue = "cliproxyapi.usage_queue"
     /// A span of an OTLP/JSON trace export.
     case otlpSpan = "otlp.span"
+    /// A CLIProxyAPI accounting event v1, keyed by its `execution_id`.
+    case accountingEvent = "cliproxyapi.accounting"
+    /// A tokenledger normalized event v1.
+    case normalizedEvent = "tokenledger.event"
+    /// One detail of a legacy CLIProxyAPI statistics export (`usage/export`, v6.9 and older).
+    case legacyExport = "cliproxyapi.legacy_export"
 }
 
 /// One upstream attempt, normalized from any input shape.
@@ -51,6 +57,12 @@ public struct CanonicalEvent: Sendable, Equatable {
     public var serviceName: String?
     /// The producing host, from OTLP resource attributes.
     public var hostName: String?
+    /// The part of `buckets.inputUncached` that a tokenledger normalized event reported as
+    /// `tool_input_tokens`; 0 for every other shape.
+    public var toolInputTokens: Int64 = 0
+    /// The part of `buckets.output` that a tokenledger normalized event reported as
+    /// `tool_output_tokens`; 0 for every other shape.
+    public var toolOutputTokens: Int64 = 0
 
     /// Creates an event; optional fields default to `nil`.
     public init(

@@ -4,10 +4,16 @@
 /// reasoning included, cache write, cache read, tool input, tool output) come first in `usage`;
 /// `reasoning_tokens` and `unclassified_tokens` are added beside them. tokenledger ignores keys it
 /// does not know. CLIProxyAPI does not report tool tokens separately, so both tool counters are 0.
+///
+/// `cost_usd` is the recorded cost as an exact decimal string, `null` when the event is unpriced or
+/// reported no usage. `cost_estimated` says whether part of it is an estimate, and `price_ref` names
+/// the price entry and pricing-file hash that produced it (`null` when unpriced).
 public enum EventExport {
     /// One JSON line (without its newline) for `event`.
-    /// - Parameter provider: the ledger provider key the event maps to.
-    public static func line(for event: CanonicalEvent, provider: String) -> [UInt8] {
+    /// - Parameters:
+    ///   - provider: the ledger provider key the event maps to.
+    ///   - cost: the cost the store recorded; `nil` while the event is unpriced.
+    public static func line(for event: CanonicalEvent, provider: String, cost: RecordedCost? = nil) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.string("provider", provider)
@@ -38,6 +44,9 @@ public enum EventExport {
         writer.string("client_key_id", event.clientKeyID)
         writer.string("account_id", event.accountID)
         writer.string("auth_index", event.authIndex)
+        writer.string("cost_usd", cost?.money?.description)
+        writer.raw("cost_estimated", cost?.nanos == nil ? "null" : (cost?.isEstimated == true ? "true" : "false"))
+        writer.string("price_ref", cost?.priceReference)
         writer.endObject()
         return writer.bytes
     }

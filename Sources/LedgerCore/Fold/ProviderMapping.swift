@@ -6,14 +6,18 @@ public struct ProviderMapping: Sendable {
     /// Provider names that producers use, mapped to tokenledger's provider keys.
     ///
     /// CLIProxyAPI executor ids (`claude`, `codex`, `gemini`, `vertex`, `aistudio`, `antigravity`,
-    /// …) and GenAI semantic-convention names (`anthropic`, `openai`, `gcp.gemini`, `x_ai`, …).
+    /// …) and every well-known value of the GenAI semantic conventions' `gen_ai.provider.name`,
+    /// with the older `gen_ai.system` spellings (`az.ai.openai`, `az.ai.inference`, `vertex_ai`).
     /// Google's executors all map to `google`, the key the ledger infers for Gemini models.
+    /// Bedrock, Azure AI Inference and watsonx serve models of several vendors, so each keeps a
+    /// key of its own instead of a vendor's.
     public static let builtIn: [String: String] = [
         "anthropic": "claude",
         "claude": "claude",
         "openai": "codex",
         "codex": "codex",
         "azure.ai.openai": "codex",
+        "az.ai.openai": "codex",
         "gemini": "google",
         "gemini-cli": "google",
         "gemini-interactions": "google",
@@ -23,6 +27,7 @@ public struct ProviderMapping: Sendable {
         "gcp.gemini": "google",
         "gcp.vertex_ai": "google",
         "gcp.gen_ai": "google",
+        "vertex_ai": "google",
         "x_ai": "xai",
         "xai": "xai",
         "deepseek": "deepseek",
@@ -30,6 +35,13 @@ public struct ProviderMapping: Sendable {
         "kimi": "kimi",
         "qwen": "qwen",
         "mistral_ai": "mistral",
+        "aws.bedrock": "bedrock",
+        "azure.ai.inference": "azure",
+        "az.ai.inference": "azure",
+        "ibm.watsonx.ai": "watsonx",
+        "cohere": "cohere",
+        "groq": "groq",
+        "perplexity": "perplexity",
     ]
 
     private let providerAliases: [String: String]

@@ -25,6 +25,16 @@ public struct RuntimeMetrics: Sendable, Equatable {
     public var outputTokensPerSecond: Double?
     /// Token sums over all attempts.
     public var buckets = TokenBuckets()
+    /// Attempts with a cost.
+    public var pricedAttempts = 0
+    /// Attempts without a price in the pricing file.
+    public var unpricedAttempts = 0
+    /// Tokens of attempts without a price.
+    public var unpricedTokens: Int64 = 0
+    /// Priced attempts whose cost is partly an estimate (unclassified tokens).
+    public var estimatedAttempts = 0
+    /// The summed cost of priced attempts, in nano-dollars; saturates at `Int64.max`.
+    public var costNanos: Int64 = 0
 
     /// `succeeded / (attempts − interrupted)`; `nil` when no attempt counts.
     public var successRate: Double? {
@@ -55,8 +65,8 @@ public struct RuntimeMetricsFolder {
         self.mapping = mapping
     }
 
-    /// Adds one event.
-    public mutating func add(_ event: CanonicalEvent) {
+    /// Adds one event and the cost recorded for it (`nil` while it is unpriced).
+    public mutating func add(_ event: CanonicalEvent, cost: RecordedCost?) {
         let provider = mapping.provider(event.provider)
         let model = mapping.model(event.model, provider: provider)
         let key = provider + "\u{0}" + model
@@ -84,6 +94,20 @@ public struct RuntimeMetricsFolder {
             accumulator.metrics.interrupted += 1
         }
         accumulator.metrics.buckets.add(event.buckets)
+        switch PricingState(cost) {
+        case .priced:
+            accumulator.metrics.pricedAttempts += 1
+            accumulator.metrics.costNanos = accumulator.metrics.costNanos.addingSaturated(cost?.nanos ?? 0)
+            if cost?.isEstimated == true {
+                accumulator.metrics.estimatedAttempts += 1
+            }
+        case .unpriced:
+            accumulator.metrics.unpricedAttempts += 1
+            accumulator.metrics.unpricedTokens = accumulator.metrics.unpricedTokens.addingSaturated(
+                event.buckets.total)
+        case .usageMissing:
+            break
+        }
         accumulators[key] = accumulator
     }
 

@@ -8,15 +8,19 @@ public enum RuntimeSnapshotWriter {
         LedgerRenderer.runtimeSnapshotCSV(RuntimeMetricRow.normalized(rows))
     }
 
-    /// The extended snapshot: counts, latency and TTFT percentiles, throughput and token sums per
+    /// The extended snapshot: counts, latency and TTFT percentiles, throughput, token sums and cost per
     /// (provider, model). Decimals have six places; an empty cell means no value, and 0 is a value.
+    ///
+    /// `cost_usd` is the exact sum of the priced attempts' costs, empty when no attempt is priced.
+    /// `unpriced_attempts` and `unpriced_tokens` count what the pricing file has no price for.
     public static func extended(_ metrics: [RuntimeMetrics]) -> String {
         var writer = CSVWriter()
         writer.appendRecord([
             "provider", "model", "attempts", "succeeded", "failed", "interrupted", "usage_missing", "success_rate",
             "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "ttft_p50_ms", "ttft_p95_ms",
             "output_tokens_per_second", "input_uncached_tokens", "cache_read_tokens", "cache_write_tokens",
-            "output_tokens", "reasoning_tokens", "unclassified_tokens",
+            "output_tokens", "reasoning_tokens", "unclassified_tokens", "priced_attempts", "unpriced_attempts",
+            "unpriced_tokens", "estimated_attempts", "cost_usd",
         ])
         for metric in metrics {
             writer.appendRecord([
@@ -26,7 +30,9 @@ public enum RuntimeSnapshotWriter {
                 fixed(metric.latencyP99), fixed(metric.timeToFirstTokenP50), fixed(metric.timeToFirstTokenP95),
                 fixed(metric.outputTokensPerSecond), String(metric.buckets.inputUncached),
                 String(metric.buckets.cacheRead), String(metric.buckets.cacheWrite), String(metric.buckets.output),
-                String(metric.buckets.reasoning), String(metric.buckets.unclassified),
+                String(metric.buckets.reasoning), String(metric.buckets.unclassified), String(metric.pricedAttempts),
+                String(metric.unpricedAttempts), String(metric.unpricedTokens), String(metric.estimatedAttempts),
+                metric.pricedAttempts > 0 ? Money(nanos: metric.costNanos).description : "",
             ])
         }
         return writer.text

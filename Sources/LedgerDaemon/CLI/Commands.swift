@@ -12,6 +12,8 @@ public enum Commands {
         var name: String
         var summary: String
         var options: [OptionSpec]
+        /// The option that a single argument without `--` sets, such as `file` for `import FILE`.
+        var positional: String? = nil
         var run: (ParsedOptions, [String: String]) throws -> Int32
     }
 
@@ -45,12 +47,27 @@ public enum Commands {
                 }),
             CommandSpec(
                 name: "export",
-                summary: "Write a snapshot into --out: events.jsonl, the ledger files and status.json.",
+                summary: "Write a snapshot into --out: events.jsonl, the ledger files, manifest.json and status.json. "
+                    + "With --check, write nothing and exit 1 when a fresh export would change a file in DIR.",
                 options: [
-                    OptionSpec("out", value: "DIR", help: "output directory (required; created when missing)"),
+                    OptionSpec("out", value: "DIR", help: "output directory (created when missing)"),
+                    OptionSpec(
+                        "check", value: "DIR",
+                        help: "compare a fresh export with DIR instead of writing; exit 1 and list the files "
+                            + "that would change (status.json is not compared)"),
                     OptionSpec("what", value: "WHAT", help: "all|ledger|events|status (default: all)"),
                 ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
                 run: ExportCommand.run),
+            CommandSpec(
+                name: "reprice",
+                summary: "Recompute the cost of stored events with the current pricing file and log the old and "
+                    + "new totals. Folds keep the cost an event was first given; this replaces it.",
+                options: [
+                    OptionSpec(
+                        "since", value: "RFC3339",
+                        help: "reprice only events that started at or after this instant (default: all events)")
+                ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                run: RepriceCommand.run),
             CommandSpec(
                 name: "status",
                 summary: "Print tracked files and offsets, event counts by source, status and usage state, and "
@@ -67,6 +84,40 @@ public enum Commands {
                     return 0
                 }),
             CommandSpec(
+                name: "pull",
+                summary: "Ship CLIProxyAPI's usage queue into the spool until SIGTERM or SIGINT. The management key "
+                    + "is read from a file, never from the command line.",
+                options: PullCommand.options,
+                run: PullCommand.run),
+            CommandSpec(
+                name: "import",
+                summary: "Store the attempts of a legacy CLIProxyAPI statistics export (usage/export, v6.9 and "
+                    + "older) given as FILE. Importing the same file again adds nothing.",
+                options: ImportCommand.options + Settings.storeOptions + [helpOption],
+                positional: "file",
+                run: ImportCommand.run),
+            CommandSpec(
+                name: "quarantine list",
+                summary: "Print quarantined lines with their reason, file, offset, detail and redacted sample.",
+                options: QuarantineCommand.selectionOptions + [
+                    OptionSpec("json", help: "print JSON lines instead of text")
+                ] + Settings.storeOptions + [helpOption],
+                run: QuarantineCommand.list),
+            CommandSpec(
+                name: "quarantine export",
+                summary: "Write quarantined lines as JSON lines (redacted samples, never raw lines) to --out or "
+                    + "standard output.",
+                options: QuarantineCommand.selectionOptions + [
+                    OptionSpec("out", value: "FILE", help: "file to write (default: standard output)")
+                ] + Settings.storeOptions + [helpOption],
+                run: QuarantineCommand.export),
+            CommandSpec(
+                name: "quarantine retry",
+                summary: "Read each quarantined line again from its spool file and decode it with the current "
+                    + "decoders; store the events it yields and delete its rows in one transaction.",
+                options: Settings.storeOptions + [helpOption],
+                run: QuarantineCommand.retry),
+            CommandSpec(
                 name: "check-config",
                 summary: "Validate the configuration file and the TOKENLEDGERD_* environment variables, then print the "
                     + "effective settings as a configuration file. Exits 0 when valid, 2 otherwise.",
@@ -76,7 +127,9 @@ public enum Commands {
                     for name in configuration.unknownEnvironmentNames {
                         writeError("tokenledgerd check-config: ignoring unknown environment variable \(name)\n")
                     }
-                    print(Settings.resolve(configuration).configurationText(), terminator: "")
+                    print(
+                        Settings.resolve(configuration).configurationText(pull: PullSettings.resolve(configuration)),
+                        terminator: "")
                     return 0
                 }),
         ]
@@ -104,7 +157,7 @@ public enum Commands {
     /// Runs the command named by `arguments[0]` and returns the process exit code:
     /// 0 success, 1 runtime failure, 2 usage or configuration error.
     public static func main(arguments: [String], environment: [String: String]) -> Int32 {
-        guard let name = arguments.first else {
+        guard var name = arguments.first else {
             writeError(help)
             return 2
         }
@@ -116,13 +169,21 @@ public enum Commands {
             print("tokenledgerd \(version)")
             return 0
         }
+        var rest = Array(arguments.dropFirst())
+        // A two-word command such as `quarantine list`.
+        if let word = rest.first, commands.contains(where: { $0.name == "\(name) \(word)" }) {
+            name += " " + word
+            rest.removeFirst()
+        }
         guard let command = commands.first(where: { $0.name == name }) else {
             writeError("tokenledgerd: unknown command '\(name)'; run 'tokenledgerd --help' for the commands\n")
             return 2
         }
+        if let positional = command.positional, let index = positionalIndex(rest, options: command.options) {
+            rest[index] = "--\(positional)=\(rest[index])"
+        }
         do {
-            let options = try ArgumentParser.parse(
-                Array(arguments.dropFirst()), command: name, options: command.options)
+            let options = try ArgumentParser.parse(rest, command: name, options: command.options)
             if options.has("help") {
                 print(
                     ArgumentParser.help(command: name, summary: command.summary, options: command.options),
@@ -141,6 +202,19 @@ public enum Commands {
             writeError("<3>tokenledgerd \(name) failed: \(error)\n")
             return 1
         }
+    }
+
+    /// Finds the first argument that is neither an option nor the value of one.
+    private static func positionalIndex(_ arguments: [String], options: [OptionSpec]) -> Int? {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("-") else { return index }
+            let name = String(argument.drop(while: { $0 == "-" }))
+            let takesValue = options.first(where: { $0.name == name })?.valueName != nil
+            index += takesValue ? 2 : 1
+        }
+        return nil
     }
 
     /// The text up to the first period that ends a sentence (one followed by a space or the end).
@@ -195,8 +269,13 @@ struct CommandContext {
 
 enum ExportCommand {
     static func run(_ options: ParsedOptions, environment: [String: String]) throws -> Int32 {
-        guard let out = options.value("out") else {
-            throw UsageError("export: option '--out DIR' is required")
+        let out = options.value("out")
+        let check = options.value("check")
+        guard out != nil || check != nil else {
+            throw UsageError("export: option '--out DIR' is required, or '--check DIR' to compare without writing")
+        }
+        guard out == nil || check == nil else {
+            throw UsageError("export: give either '--out DIR' or '--check DIR', not both")
         }
         let what = options.value("what") ?? "all"
         guard ["all", "ledger", "events", "status"].contains(what) else {
@@ -204,21 +283,47 @@ enum ExportCommand {
         }
         let context = try CommandContext(options, environment: environment)
         let store = try context.openStore()
-        try FilePath.makeDirectories(out)
         let exporter = Exporter(settings: context.settings, logger: context.logger)
-        if what == "all" || what == "events" {
-            let count = try exporter.writeEvents(store: store, to: out)
-            context.logger.info("exported events", ["export.events": "\(count)", "export.dir": out])
+        let files = try exporter.makeFiles(store: store, what: what)
+        if let check {
+            return try Self.check(files, against: check)
         }
-        if what == "all" || what == "ledger" {
-            let result = try Folder(settings: context.settings, logger: context.logger).compute(store: store)
-            for file in result.files {
-                try AtomicFile.write(file.contents, to: FilePath.join(out, file.name))
-            }
+        guard let out else { return 2 }
+        try FilePath.makeDirectories(out)
+        for file in files {
+            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(out, file.name))
         }
         if what == "all" || what == "status" {
-            try exporter.writeStatus(store: store, to: out)
+            let status = try exporter.statusFile(store: store)
+            try AtomicFile.write(status.contents, to: FilePath.join(out, status.name))
         }
+        context.logger.info("exported", ["export.files": "\(files.count)", "export.dir": out])
         return 0
+    }
+
+    /// Compares `files` with the files of the same names in `directory`; prints each name that
+    /// differs or is missing and returns 1 when any does, else 0. `status.json` is not compared,
+    /// because it holds the last fold time.
+    static func check(_ files: [LedgerFile], against directory: String) throws -> Int32 {
+        var changed: [String] = []
+        for file in files {
+            let path = FilePath.join(directory, file.name)
+            guard let bytes = LedgerInputs.readFile(path) else {
+                changed.append("missing: \(path)")
+                continue
+            }
+            if bytes != Array(file.contents.utf8) {
+                changed.append("differs: \(path)")
+            }
+        }
+        for line in changed {
+            print(line)
+        }
+        if !changed.isEmpty {
+            Commands.writeError(
+                "tokenledgerd export: \(changed.count) of \(files.count) files in \(directory) differ from a fresh "
+                    + "export; run 'tokenledgerd export --out \(directory)' and commit the result\n")
+        }
+        return changed.isEmpty ? 0 : 1
     }
 }

@@ -21,11 +21,15 @@ enum RunCommand {
             }
         }
         try LedgerInputs.checkExplicitPaths(settings: settings)
+        try checkRetention(settings.retention, spools: settings.spoolDirectories)
         try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
         let lock = try StateLock(directory: settings.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
         let notifier = ServiceNotifier(environment: environment, logger: logger)
-        let store = try StoreRecovery.open(path: settings.databasePath, logger: logger)
+        let store = try StoreRecovery.open(path: settings.databasePath, logger: logger) {
+            // A full check of a large store can outlast the default start timeout.
+            notifier.extendTimeout(microseconds: 600_000_000)
+        }
         var ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)
         var scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
         var folder = Folder(settings: settings, logger: logger)
@@ -34,9 +38,13 @@ enum RunCommand {
             let summary = try ingestWithRetry(ingestor, scanner: scanner, logger: logger, deadline: 60)
             log(summary, logger: logger)
             try folder.fold(store: store, into: settings.ledgerDirectory)
+            _ = try Retention(policy: settings.retention, logger: logger).apply(store: store, now: WallClock.now())
+            StoreRecovery.markCleanStop(path: settings.databasePath)
             return 0
         }
 
+        let metrics = MetricsFile()
+        store.commitObserver = { metrics.commitLatency.observe(nanoseconds: $0) }
         try installSignalHandlers()
         let stop: () -> Bool = { stopRequested.load(ordering: .relaxed) }
         ingestor.shouldStop = stop
@@ -63,6 +71,9 @@ enum RunCommand {
                         log(summary, logger: logger)
                         loop.isFoldPending = true
                     }
+                    if summary.lines > 0 {
+                        writeMetrics(metrics, store: store, settings: settings, logger: logger)
+                    }
                 } catch let error as StoreError where error.isTransient {
                     let delay = loop.scanFailed(now: now)
                     logger.warning(
@@ -71,8 +82,18 @@ enum RunCommand {
                 }
             }
             if loop.isFoldDue(now: now) {
+                let foldStart = monotonicNanoseconds()
                 if try foldUnlessBusy(folder, store: store, settings: settings, logger: logger) {
                     loop.folded(now: now)
+                    metrics.lastFoldSeconds = Double(monotonicNanoseconds() - foldStart) / 1e9
+                    metrics.lastFoldTimestamp = Double(WallClock.now()) / 1e9
+                    writeMetrics(metrics, store: store, settings: settings, logger: logger)
+                    do {
+                        _ = try Retention(policy: settings.retention, logger: logger)
+                            .apply(store: store, now: WallClock.now())
+                    } catch let error as StoreError where error.isTransient {
+                        logger.warning("retention skipped; the store is busy", ["error": "\(error)"])
+                    }
                 } else {
                     loop.foldFailed(now: now)
                 }
@@ -139,8 +160,41 @@ enum RunCommand {
         notifier.stopping(status: "finishing the last fold")
         logger.notice("stopping: folding once more")
         _ = try foldUnlessBusy(folder, store: store, settings: settings, logger: logger)
+        StoreRecovery.markCleanStop(path: settings.databasePath)
         logger.notice("tokenledgerd stopped")
         return 0
+    }
+
+    /// Rejects `retention = move` without a directory, or with one inside a spool directory.
+    private static func checkRetention(_ policy: RetentionPolicy, spools: [String]) throws {
+        guard policy.mode == .move else { return }
+        guard let directory = policy.directory else {
+            throw UsageError("run: retention = move needs retention_dir, the directory finished spool files go to")
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw UsageError("run: retention_dir '\(directory)' does not exist or is not a directory")
+        }
+        let target = Self.realPath(directory)
+        for spool in spools where target == Self.realPath(spool) || target.hasPrefix(Self.realPath(spool) + "/") {
+            throw UsageError(
+                "run: retention_dir '\(directory)' is inside the spool '\(spool)'; choose a directory outside it")
+        }
+    }
+
+    private static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Writes `metrics.prom`; a failure is logged and does not stop ingestion.
+    private static func writeMetrics(_ metrics: MetricsFile, store: Store, settings: Settings, logger: Logger) {
+        do {
+            try metrics.write(store: store, directory: settings.stateDirectory)
+        } catch {
+            logger.warning("cannot write metrics file", ["error": "\(error)"])
+        }
     }
 
     private static func installSignalHandlers() throws {

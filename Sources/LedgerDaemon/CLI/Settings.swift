@@ -27,6 +27,10 @@ public struct Settings: Sendable {
     public var batchBytes: Int
     /// Lines longer than this many bytes are quarantined as `line_too_long`.
     public var maximumLineLength: Int
+    /// What happens to spool files that are fully committed and rotated away.
+    public var retention: RetentionPolicy
+    /// The IANA time zone of the rollups' days and months.
+    public var timeZone: String
     /// The configuration file that was read; `nil` when none was.
     public var configurationPath: String?
     /// The source of each value; keys that were not set have ``ConfigOrigin/builtIn``.
@@ -67,6 +71,8 @@ public struct Settings: Sendable {
         OptionSpec(
             "models", value: "FILE", help: "tokenledger model benchmark table (default: ./ledger/models_normalized.csv)"
         ),
+        OptionSpec(
+            "time-zone", value: "ZONE", help: "IANA time zone of the daily and monthly rollups (default: UTC)"),
     ]
 
     /// Resolves settings from a merged configuration, using the default for every key that no
@@ -91,17 +97,25 @@ public struct Settings: Sendable {
             batchLines: configuration.integer(.batchLines) ?? defaults.batchLines,
             batchBytes: configuration.integer(.batchBytes) ?? defaults.batchBytes,
             maximumLineLength: configuration.integer(.maximumLineLength) ?? defaults.maximumLineLength,
+            retention: RetentionPolicy(
+                mode: configuration.text(.retention).flatMap(RetentionPolicy.Mode.init(rawValue:)) ?? .off,
+                directory: configuration.text(.retentionDirectory),
+                minimumAge: configuration.seconds(.retentionMinimumAge) ?? 300),
+            timeZone: configuration.text(.timeZone) ?? "UTC",
             configurationPath: configuration.filePath,
             origins: origins)
     }
 
     /// Returns the effective value of `key`.
-    public func value(of key: ConfigKey) -> ConfigValue {
+    public func value(of key: ConfigKey) -> ConfigValue? {
         switch key {
         case .stateDirectory: return .text(stateDirectory)
         case .spool: return .list(spoolDirectories)
         case .patterns: return .list(spoolPatterns)
         case .ledgerDirectory: return .text(ledgerDirectory)
+        case .retention: return .text(retention.mode.rawValue)
+        case .retentionDirectory: return retention.directory.map { .text($0) }
+        case .retentionMinimumAge: return .seconds(retention.minimumAge)
         case .pricing: return .text(pricingPath)
         case .models: return .text(modelsPath)
         case .pollInterval: return .seconds(pollInterval)
@@ -110,6 +124,7 @@ public struct Settings: Sendable {
         case .batchLines: return .integer(batchLines)
         case .batchBytes: return .integer(batchBytes)
         case .maximumLineLength: return .integer(maximumLineLength)
+        case .timeZone: return .text(timeZone)
         default: preconditionFailure("Settings.value(of:) misses the key \(key)")
         }
     }

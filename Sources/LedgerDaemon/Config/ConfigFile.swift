@@ -88,7 +88,7 @@ public struct ConfigFile: Sendable, Equatable {
             guard let equals = line.firstIndex(of: "=") else {
                 throw ConfigError(
                     .invalidSyntax, at: location, problem: "expected 'key = value', '[section]' or a comment",
-                    fix: "write 'key = value' under a [daemon] or [ingest] header, or start the line with '#'")
+                    fix: "write 'key = value' under a " + sectionList + " header, or start the line with '#'")
             }
             let name = String(trimmed(line[..<equals]))
             let raw = String(trimmed(line[line.index(after: equals)...]))
@@ -123,14 +123,13 @@ public struct ConfigFile: Sendable, Equatable {
         guard line.hasSuffix("]"), line.count >= 2 else {
             throw ConfigError(
                 .invalidSyntax, at: location, problem: "section header '\(line)' has no closing ']'",
-                fix: "write it as [daemon] or [ingest]")
+                fix: "write it as " + sectionList)
         }
         let name = String(trimmed(line.dropFirst().dropLast()))
         guard ConfigKey.sections.contains(name) else {
             throw ConfigError(
                 .unknownSection, at: location, problem: "unknown section [\(name)]",
-                fix: "use " + ConfigKey.sections.map { "[\($0)]" }.joined(separator: " or ")
-                    + " (section names are lowercase)")
+                fix: "use " + sectionList + " (section names are lowercase)")
         }
         return name
     }
@@ -141,7 +140,7 @@ public struct ConfigFile: Sendable, Equatable {
         let home = ConfigKey.all.first { $0.name == name }
         guard let section else {
             let fix =
-                home.map { "put it under a [\($0.section)] header" } ?? "put keys under a [daemon] or [ingest] header"
+                home.map { "put it under a [\($0.section)] header" } ?? "put keys under a " + sectionList + " header"
             throw ConfigError(
                 .unknownKey, at: location, problem: "key '\(name)' appears before any section header", fix: fix)
         }
@@ -157,6 +156,13 @@ public struct ConfigFile: Sendable, Equatable {
         throw ConfigError(
             .unknownKey, at: location, key: "\(section).\(name)", problem: "unknown key '\(name)' in [\(section)]",
             fix: "use one of \(known), or delete the line")
+    }
+
+    /// The section headers as a list for messages: `[daemon], [ingest] or [ledger]`.
+    private static var sectionList: String {
+        let headers = ConfigKey.sections.map { "[\($0)]" }
+        guard headers.count > 1 else { return headers.joined() }
+        return headers.dropLast().joined(separator: ", ") + " or " + (headers.last ?? "")
     }
 
     private static func trimmed(_ text: Substring) -> Substring {

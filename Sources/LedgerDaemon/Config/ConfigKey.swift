@@ -21,6 +21,12 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
         case byteSize(ClosedRange<Int>)
         /// A ``Logger/Level`` name.
         case logLevel
+        /// A plain `http://` URL of a loopback host; see ``ProxyAddress``.
+        case proxyURL
+        /// One of the listed words.
+        case choice([String])
+        /// An IANA time zone name from the system's tz database, such as `America/New_York`.
+        case timeZone
 
         /// Whether the key takes several values.
         public var isList: Bool {
@@ -46,7 +52,7 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
     public var description: String { qualifiedName }
 
     /// The sections a file may contain.
-    public static let sections = ["daemon", "ingest"]
+    public static let sections = ["daemon", "ingest", "ledger", "pull"]
 
     /// The state directory holding the database and the run lock.
     public static let stateDirectory = ConfigKey(section: "daemon", name: "state_dir", kind: .path, option: "state-dir")
@@ -79,11 +85,26 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
     public static let maximumLineLength = ConfigKey(
         section: "ingest", name: "max_line_length", kind: .byteSize(1024...(1 << 30)), option: nil)
 
+    /// What happens to spool files that are fully committed and rotated away; see ``RetentionPolicy``.
+    public static let retention = ConfigKey(
+        section: "ingest", name: "retention", kind: .choice(RetentionPolicy.Mode.allCases.map(\.rawValue)),
+        option: nil)
+    /// Where `retention = move` puts finished spool files.
+    public static let retentionDirectory = ConfigKey(
+        section: "ingest", name: "retention_dir", kind: .path, option: nil)
+    /// How long a finished spool file must be unmodified before retention removes it.
+    public static let retentionMinimumAge = ConfigKey(
+        section: "ingest", name: "retention_min_age", kind: .seconds, option: nil)
+
+    /// The IANA time zone whose calendar days and months the rollups use.
+    public static let timeZone = ConfigKey(section: "ledger", name: "time_zone", kind: .timeZone, option: "time-zone")
+
     /// Every key, in the order `check-config` prints them.
-    public static let all: [ConfigKey] = [
-        stateDirectory, spool, patterns, ledgerDirectory, pricing, models, pollInterval, foldInterval, logLevel,
-        batchLines, batchBytes, maximumLineLength,
-    ]
+    public static let all: [ConfigKey] =
+        [
+            stateDirectory, spool, patterns, ledgerDirectory, pricing, models, pollInterval, foldInterval, logLevel,
+            batchLines, batchBytes, maximumLineLength, retention, retentionDirectory, retentionMinimumAge, timeZone,
+        ] + pullKeys
 
     /// Keys whose new value a running daemon cannot apply on reload: it holds the lock and the
     /// open store in the old state directory until it restarts.

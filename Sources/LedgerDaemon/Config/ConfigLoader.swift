@@ -165,7 +165,14 @@ public struct ConfigChange: Sendable {
     public var changedKeys: [ConfigKey] {
         let before = Settings.resolve(previous)
         let after = Settings.resolve(current)
-        return ConfigKey.all.filter { before.value(of: $0) != after.value(of: $0) }
+        let pullBefore = PullSettings.resolve(previous)
+        let pullAfter = PullSettings.resolve(current)
+        return ConfigKey.all.filter { key in
+            if ConfigKey.pullKeys.contains(key) {
+                return pullBefore.value(of: key) != pullAfter.value(of: key)
+            }
+            return before.value(of: key) != after.value(of: key)
+        }
     }
 
     /// Changed keys that take effect only after a restart; see ``ConfigKey/restartRequired``.

@@ -67,6 +67,21 @@ extension ConfigKey.Kind {
                         + "\(Self.formatBytes(range.upperBound)), optionally with a K, M or G suffix (powers of 1024)")
             }
             return .integer(value)
+        case .proxyURL:
+            do {
+                _ = try ProxyAddress(parsing: raw)
+            } catch {
+                throw ValueProblem(
+                    problem: "invalid value '\(raw)'",
+                    fix: "give an http:// URL of this host, such as http://127.0.0.1:8317 (\(error.message))")
+            }
+            return .text(raw)
+        case .choice(let words):
+            guard words.contains(raw) else {
+                throw ValueProblem(
+                    problem: "invalid value '\(raw)'", fix: "use one of " + words.joined(separator: ", "))
+            }
+            return .text(raw)
         case .logLevel:
             guard let level = Logger.Level(name: raw) else {
                 throw ValueProblem(
@@ -74,6 +89,14 @@ extension ConfigKey.Kind {
                     fix: "use one of " + Logger.Level.allCases.map(\.name).joined(separator: ", "))
             }
             return .level(level)
+        case .timeZone:
+            guard ZoneOffsets(identifier: raw) != nil else {
+                throw ValueProblem(
+                    problem: "unknown time zone '\(raw)'",
+                    fix: "give an IANA zone name such as UTC or America/New_York, as listed under /usr/share/zoneinfo "
+                        + "(install the tzdata package when it is missing)")
+            }
+            return .text(raw)
         }
     }
 

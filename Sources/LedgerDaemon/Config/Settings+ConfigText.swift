@@ -1,8 +1,8 @@
 extension Settings {
     /// Renders the effective settings as a configuration file, each key preceded by a comment naming
     /// where its value came from. `check-config` prints this, and the text parses back to the
-    /// same settings.
-    public func configurationText() -> String {
+    /// same settings. `pull` supplies the values of the `[pull]` keys.
+    public func configurationText(pull: PullSettings) -> String {
         var text = "# Effective tokenledgerd configuration.\n"
         if let configurationPath {
             text += "# Configuration file: \(configurationPath)\n"
@@ -15,10 +15,16 @@ extension Settings {
                 let origin = origins[key] ?? .builtIn
                 if key == .ledgerDirectory && origin == .builtIn {
                     text += "# default: <state_dir>/ledger\n"
+                } else if key == .retentionDirectory && origin == .builtIn {
+                    text += "# default: none; required when retention = move\n"
+                } else if key == .managementKeyFile && origin == .builtIn {
+                    text += "# default: $CREDENTIALS_DIRECTORY/\(ManagementKey.credentialName)\n"
                 } else {
                     text += "# \(origin == .builtIn ? "default" : "from \(origin)")\n"
                 }
-                for line in Self.valueLines(value(of: key), kind: key.kind) {
+                let value = ConfigKey.pullKeys.contains(key) ? pull.value(of: key) : value(of: key)
+                guard let value else { continue }
+                for line in Self.valueLines(value, kind: key.kind) {
                     text += "\(key.name) = \(line)\n"
                 }
             }

@@ -1,7 +1,7 @@
 import LedgerCore
 import LedgerStore
 
-/// Writes snapshots of the store: events, ledger files and status.
+/// Builds snapshots of the store: events, ledger files, the manifest and status.
 struct Exporter {
     /// The events export's file name.
     static let eventsName = "events.jsonl"
@@ -11,26 +11,40 @@ struct Exporter {
     let settings: Settings
     let logger: Logger
 
-    /// Writes `events.jsonl`: one line per event in timestamp order, ties broken by event key.
-    func writeEvents(store: Store, to directory: String) throws -> Int {
-        let mapping = ProviderMapping(pricing: try LedgerInputs.load(settings: settings, logger: logger).pricing)
-        var bytes: [UInt8] = []
-        var count = 0
-        try store.forEachEvent { stored in
-            let provider = mapping.provider(stored.event.provider)
-            bytes.append(contentsOf: EventExport.line(for: stored.event, provider: provider))
-            bytes.append(0x0A)
-            count += 1
+    /// Prices new events, then builds the deterministic files of `what` (`all`, `ledger` or
+    /// `events`): `events.jsonl`, the fold outputs and a `manifest.json` listing them.
+    func makeFiles(store: Store, what: String) throws -> [LedgerFile] {
+        let inputs = try LedgerInputs.load(settings: settings, logger: logger)
+        let folder = Folder(settings: settings, logger: logger)
+        try folder.priceNewEvents(store: store, inputs: inputs)
+        var files: [LedgerFile] = []
+        if what == "all" || what == "events" {
+            files.append(try eventsFile(store: store, mapping: ProviderMapping(pricing: inputs.pricing)))
         }
-        // NOTE: the export is built in memory before its atomic rename, so memory grows with
-        // the number of events (about 600 bytes each).
-        try AtomicFile.write(bytes, to: FilePath.join(directory, Self.eventsName))
-        return count
+        if what == "all" || what == "ledger" {
+            let result = try folder.compute(store: store, inputs: inputs)
+            files += result.files
+            files.append(Folder.manifest(for: files, census: result.census, inputs: inputs, settings: settings))
+        }
+        return files
     }
 
-    /// Writes `status.json`.
-    func writeStatus(store: Store, to directory: String) throws {
+    /// Returns `events.jsonl`: one line per event in timestamp order, ties broken by event key.
+    func eventsFile(store: Store, mapping: ProviderMapping) throws -> LedgerFile {
+        var bytes: [UInt8] = []
+        try store.forEachEvent { stored in
+            let provider = mapping.provider(stored.event.provider)
+            bytes.append(contentsOf: EventExport.line(for: stored.event, provider: provider, cost: stored.cost))
+            bytes.append(0x0A)
+        }
+        // NOTE: the export is built in memory before its atomic rename, so memory grows with
+        // the number of events (about 700 bytes each).
+        return LedgerFile(name: Self.eventsName, contents: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Returns `status.json`, which contains the last fold time and so changes with every fold.
+    func statusFile(store: Store) throws -> LedgerFile {
         let report = try StatusReport.make(store: store)
-        try AtomicFile.write(report.json() + "\n", to: FilePath.join(directory, Self.statusName))
+        return LedgerFile(name: Self.statusName, contents: report.json() + "\n")
     }
 }

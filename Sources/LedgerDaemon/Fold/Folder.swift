@@ -9,9 +9,11 @@ public struct FoldResult: Sendable {
     public var files: [LedgerFile]
     /// Events folded.
     public var eventCount: Int
+    /// Event counts by usage state, quality and pricing state, and their time span.
+    public var census: EventCensus
 }
 
-/// Folds stored events into runtime metrics and the ledger files.
+/// Folds stored events into runtime metrics, cost rollups and the ledger files.
 public struct Folder {
     /// The source description written into the runtime snapshot's `source_path` column.
     public static let sourceDescription = "tokenledgerd:events"
@@ -20,14 +22,42 @@ public struct Folder {
     let logger: Logger
 
     /// Computes every ledger file from the store without writing anything.
-    /// - Throws: ``LedgerInputError`` when the pricing file or the model table is invalid, and
-    ///   store errors.
+    /// - Throws: ``LedgerInputError`` when the pricing file or the model table is invalid,
+    ///   ``UsageError`` for an unknown time zone, and store errors.
     public func compute(store: Store) throws -> FoldResult {
-        let inputs = try LedgerInputs.load(settings: settings, logger: logger)
-        var folder = RuntimeMetricsFolder(mapping: ProviderMapping(pricing: inputs.pricing))
+        try compute(store: store, inputs: try LedgerInputs.load(settings: settings, logger: logger))
+    }
+
+    /// Prices the events still unpriced with the pricing file in force; does nothing without one.
+    @discardableResult
+    func priceNewEvents(store: Store, inputs: LedgerInputs) throws -> CostRecorder.Summary? {
+        guard let pricer = inputs.pricer else { return nil }
+        return try CostRecorder(pricer: pricer, logger: logger).priceUnpriced(store: store, now: WallClock.now())
+    }
+
+    /// Computes every file from the store's events and recorded costs.
+    func compute(store: Store, inputs: LedgerInputs) throws -> FoldResult {
+        guard let zone = ZoneOffsets(identifier: settings.timeZone) else {
+            throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
+        }
+        let mapping = ProviderMapping(pricing: inputs.pricing)
+        var folder = RuntimeMetricsFolder(mapping: mapping)
+        var rollups = CostRollupBuilder(utcOffset: zone.offset(atEpochSeconds:))
+        var census = EventCensus()
+        var sessions = SessionTally()
         var count = 0
         try store.forEachEvent { stored in
-            folder.add(stored.event)
+            let event = stored.event
+            let state = PricingState(stored.cost)
+            let provider = mapping.provider(event.provider)
+            let model = mapping.model(event.model, provider: provider)
+            folder.add(event, cost: stored.cost)
+            rollups.add(
+                provider: provider, model: model, instant: event.startedAtNanoseconds,
+                tokens: BillableTokens(buckets: event.buckets), cost: stored.cost?.money, state: state)
+            census.add(event, pricing: state)
+            let month = String(rollups.localDay(event.startedAtNanoseconds).prefix(7))
+            sessions.add(month: month, provider: provider, model: model, session: event.sessionID)
             count += 1
         }
         let metrics = folder.results()
@@ -41,23 +71,49 @@ public struct Folder {
         }
         var files: [LedgerFile] = []
         if let pricing = inputs.pricing, let models = inputs.models {
-            files = LedgerBuilder(pricing: pricing, benchmarks: models).makeFiles(runtimeMetrics: rows)
+            let builder = LedgerBuilder(pricing: pricing, benchmarks: models)
+            files = builder.makeFiles(runtimeMetrics: rows)
+            let extended = ParetoFrontier.rows(
+                pareto: builder.paretoRows(runtimeMetrics: rows), ledgerRows: builder.ledgerRows, metrics: metrics)
+            files.append(LedgerFile(name: ParetoFrontier.extendedName, contents: ParetoFrontier.csv(extended)))
+            files.append(LedgerFile(name: ParetoChart.fileName, contents: ParetoChart.svg(extended)))
         } else {
             files = [LedgerFile(name: LedgerFile.runtimeSnapshotName, contents: RuntimeSnapshotWriter.snapshot(rows))]
         }
         files.append(
             LedgerFile(name: RuntimeSnapshotWriter.extendedName, contents: RuntimeSnapshotWriter.extended(metrics)))
-        return FoldResult(metrics: metrics, files: files, eventCount: count)
+
+        let monthly = rollups.monthlyRows { inputs.pricer?.subscriptionUSDPerMonth(provider: $0) }
+        files.append(
+            LedgerFile(name: RollupWriter.dailyName, contents: RollupWriter.csv(rollups.dailyRows(), isMonthly: false)))
+        files.append(LedgerFile(name: RollupWriter.monthlyName, contents: RollupWriter.csv(monthly, isMonthly: true)))
+        let snapshot = UISnapshot.make(monthlyRows: monthly, sessions: sessions, newestInstant: census.lastInstant)
+        files.append(LedgerFile(name: UISnapshot.fileName, contents: snapshot.json()))
+        return FoldResult(metrics: metrics, files: files, eventCount: count, census: census)
+    }
+
+    /// Returns `manifest.json` describing `files`, which it lists with their SHA-256.
+    static func manifest(for files: [LedgerFile], census: EventCensus, inputs: LedgerInputs, settings: Settings)
+        -> LedgerFile
+    {
+        let manifest = ExportManifest(
+            storeSchemaVersion: Int64(Store.schemaVersion), pricingHash: inputs.pricer?.pricingHash,
+            timeZone: settings.timeZone, census: census,
+            fileHashes: files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) })
+        return LedgerFile(name: ExportManifest.fileName, contents: manifest.json())
     }
 
     static func roundedToSixDecimals(_ value: Double) -> Double {
         (value * 1_000_000).rounded(.toNearestOrAwayFromZero) / 1_000_000
     }
 
-    /// Computes the ledger files and writes each atomically into `directory`.
+    /// Prices new events, computes the ledger files and writes each atomically into `directory`.
     @discardableResult
     public func fold(store: Store, into directory: String) throws -> FoldResult {
-        let result = try compute(store: store)
+        let inputs = try LedgerInputs.load(settings: settings, logger: logger)
+        try priceNewEvents(store: store, inputs: inputs)
+        var result = try compute(store: store, inputs: inputs)
+        result.files.append(Self.manifest(for: result.files, census: result.census, inputs: inputs, settings: settings))
         try FilePath.makeDirectories(directory)
         for file in result.files {
             try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
@@ -67,60 +123,5 @@ public struct Folder {
             "folded events into the ledger",
             ["fold.events": "\(result.eventCount)", "fold.pairs": "\(result.metrics.count)", "ledger.dir": directory])
         return result
-    }
-}
-
-/// The pricing file and benchmark table, either of which may be absent.
-struct LedgerInputs {
-    var pricing: PricingFile?
-    var models: BenchmarkTable?
-
-    /// Rejects a pricing file or benchmark table that was named explicitly (by flag, environment
-    /// or configuration file) but does not exist, or that does not load.
-    /// - Throws: ``UsageError`` naming the path and the problem.
-    static func checkExplicitPaths(settings: Settings) throws {
-        for (key, path, what) in [
-            (ConfigKey.pricing, settings.pricingPath, "pricing file"),
-            (ConfigKey.models, settings.modelsPath, "model benchmark table"),
-        ] {
-            let origin = settings.origins[key] ?? .builtIn
-            guard origin != .builtIn else { continue }
-            guard let bytes = readFile(path) else {
-                throw UsageError("\(what) '\(path)' (from \(origin)) does not exist or cannot be read")
-            }
-            do {
-                if key == .pricing {
-                    _ = try PricingFile(json: bytes)
-                } else {
-                    _ = try BenchmarkTable(csv: bytes)
-                }
-            } catch {
-                throw UsageError("\(what) '\(path)' is invalid: \(error)")
-            }
-        }
-    }
-
-    static func load(settings: Settings, logger: Logger) throws -> LedgerInputs {
-        var inputs = LedgerInputs()
-        if let bytes = readFile(settings.pricingPath) {
-            inputs.pricing = try PricingFile(json: bytes)
-        } else {
-            logger.warning(
-                "pricing file not found; writing runtime metrics only",
-                ["pricing.file": settings.pricingPath])
-        }
-        if let bytes = readFile(settings.modelsPath) {
-            inputs.models = try BenchmarkTable(csv: bytes)
-        } else {
-            logger.warning(
-                "model benchmark table not found; writing runtime metrics only",
-                ["models.file": settings.modelsPath])
-        }
-        return inputs
-    }
-
-    static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = try? FileDescriptor(path: path, flags: 0), let info = try? file.status() else { return nil }
-        return try? file.readBytes(count: Int(info.st_size), at: 0)
     }
 }

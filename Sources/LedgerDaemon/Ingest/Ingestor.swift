@@ -13,6 +13,8 @@ public struct IngestOptions: Sendable {
     public var readSize = 1 << 20
     /// Lines longer than this are quarantined as `line_too_long` without being held in memory.
     public var maximumLineLength = 4 << 20
+    /// Whole-document (`.json`) files longer than this are quarantined as `line_too_long`.
+    public var maximumDocumentLength = 64 << 20
     /// How many leading bytes identify a file's content.
     public var headLength = 4096
     /// How many bytes before the committed offset must be unchanged for the offset to stay valid.
@@ -30,7 +32,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var lines = 0
     /// Events stored for the first time.
     public var insertedEvents = 0
-    /// Events whose key was already stored.
+    /// Events whose key was already stored, and usage-queue records or accounting events whose
+    /// twin from the other channel was already stored (see ``AttemptTwin``).
     public var duplicateEvents = 0
     /// Lines or spans quarantined.
     public var quarantined = 0
@@ -197,17 +200,37 @@ public final class Ingestor {
             record = newRecord(candidate.path, opened: opened)
             probe = try ContentProbe(opened: opened, offset: 0, options: options)
         }
-        record.size = opened.size
-        record.modifiedNanoseconds = opened.modifiedNanoseconds
+        // Size and modification time are stored only once a pass has read the file to its end
+        // (below), never with an intermediate batch: a crash after that batch must not leave a row
+        // that claims the file is unchanged since it was read through.
         record.birthNanoseconds = opened.birthNanoseconds
         record.compression = opened.compression
 
-        let source: ByteSource
-        switch opened.compression {
-        case .none: source = PlainSource(file: opened.file, offset: record.committedOffset)
-        case .gzip: source = try GzipSource(file: opened.file, skipping: record.committedOffset)
+        var summary: IngestSummary
+        if SpoolScanner.isDocument(candidate.path) {
+            summary = try readDocument(opened, probe: probe, record: &record)
+        } else {
+            let source: ByteSource
+            switch opened.compression {
+            case .none: source = PlainSource(file: opened.file, offset: record.committedOffset)
+            case .gzip: source = try GzipSource(file: opened.file, skipping: record.committedOffset)
+            }
+            summary = try readLines(from: source, probe: probe, record: &record)
         }
-        let summary = try readLines(from: source, probe: probe, record: &record)
+        if !shouldStop(), record.size != opened.size || record.modifiedNanoseconds != opened.modifiedNanoseconds {
+            record.size = opened.size
+            record.modifiedNanoseconds = opened.modifiedNanoseconds
+            record = try store.save(record, now: clock())
+        }
+        summary.pendingBytes = pendingBytes(record, size: opened.size)
+        if summary.pendingBytes > 0 {
+            logger.debug(
+                "unterminated last line waits for its newline",
+                [
+                    "spool.file": record.path, "file.offset": "\(record.committedOffset)",
+                    "bytes.pending": "\(summary.pendingBytes)",
+                ])
+        }
         if let index = known.firstIndex(where: { $0.fileID == record.fileID }) {
             known[index] = record
         } else {
@@ -219,8 +242,8 @@ public final class Ingestor {
     private func newRecord(_ path: String, opened: OpenedSpoolFile) -> FileRecord {
         FileRecord(
             path: path, device: opened.identity.device, inode: opened.identity.inode,
-            birthNanoseconds: opened.birthNanoseconds, modifiedNanoseconds: opened.modifiedNanoseconds,
-            compression: opened.compression, size: opened.size, committedOffset: 0, headLength: 0,
+            birthNanoseconds: opened.birthNanoseconds, modifiedNanoseconds: 0,
+            compression: opened.compression, size: -1, committedOffset: 0, headLength: 0,
             headHash: SHA256.hash([]), tailHash: nil, state: .active)
     }
 
@@ -328,16 +351,90 @@ public final class Ingestor {
                 &batch, tail: batch.lines > 0 || record.committedOffset > 0 ? tail : nil, record: &record,
                 summary: &summary)
         }
-        summary.pendingBytes = pendingBytes(record, size: record.size)
-        if summary.pendingBytes > 0 {
-            logger.debug(
-                "unterminated last line waits for its newline",
-                [
-                    "spool.file": record.path, "file.offset": "\(record.committedOffset)",
-                    "bytes.pending": "\(summary.pendingBytes)",
-                ])
-        }
         return summary
+    }
+
+    /// The bytes of a whole-document file: all of them up to the document limit, else a prefix
+    /// for the sample. The hash, length and tail always cover the whole file.
+    private struct DocumentBytes {
+        var bytes: [UInt8] = []
+        var hasher = SHA256()
+        var length: Int64 = 0
+        var tail: [UInt8] = []
+    }
+
+    /// Reads a whole-document file from its start and commits its events with the offset at its
+    /// end. A document that does not parse yet because it ends early is left for a later pass.
+    /// A changed document is read again whole, and its event keys keep the events it gave before.
+    private func readDocument(_ opened: OpenedSpoolFile, probe: ContentProbe, record: inout FileRecord) throws
+        -> IngestSummary
+    {
+        var document = try readWholeDocument(opened)
+        var batch = PendingBatch(endOffset: document.length)
+        batch.lines = 1
+        batch.bytes = Int(clamping: document.length)
+
+        if document.length > Int64(options.maximumDocumentLength) {
+            let sample = document.bytes.withUnsafeBufferPointer { Redactor.sample($0) }
+            batch.quarantine.append(
+                QuarantineRow(
+                    lineOffset: 0, lineLength: document.length, lineHash: document.hasher.finalize(),
+                    reason: DecodeError.Code.lineTooLong.rawValue,
+                    detail:
+                        "document of \(document.length) bytes exceeds the limit of \(options.maximumDocumentLength)",
+                    sample: sample))
+        } else {
+            let outcome = document.bytes.withUnsafeBufferPointer { DocumentDecoder.decode($0, now: clock()) }
+            guard case .decoded(let decoded) = outcome else {
+                logger.debug(
+                    "spool document is not complete JSON yet",
+                    ["spool.file": record.path, "file.size": "\(document.length)"])
+                return IngestSummary()
+            }
+            batch.events = decoded.events.map { PositionedEvent(event: $0, lineOffset: 0) }
+            if !decoded.rejects.isEmpty {
+                let hash = document.hasher.finalize()
+                let sample = document.bytes.withUnsafeBufferPointer { Redactor.sample(LineDecoder.trimmed($0)) }
+                batch.quarantine = decoded.rejects.map { reject in
+                    QuarantineRow(
+                        lineOffset: 0, lineLength: document.length, lineHash: hash, reason: reject.code.rawValue,
+                        detail: reject.detail, sample: sample)
+                }
+            }
+        }
+
+        record.headLength = Int64(probe.head.count)
+        record.headHash = SHA256.hash(probe.head)
+        var summary = IngestSummary()
+        try commit(&batch, tail: document.tail, record: &record, summary: &summary)
+        return summary
+    }
+
+    private func readWholeDocument(_ opened: OpenedSpoolFile) throws -> DocumentBytes {
+        let source: ByteSource
+        switch opened.compression {
+        case .none: source = PlainSource(file: opened.file, offset: 0)
+        case .gzip: source = try GzipSource(file: opened.file, skipping: 0)
+        }
+        var document = DocumentBytes()
+        var chunk = [UInt8](repeating: 0, count: options.readSize)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { raw in try source.read(into: raw) }
+            if count == 0 {
+                break
+            }
+            let piece = chunk[0..<count]
+            document.hasher.update(piece)
+            document.length += Int64(count)
+            document.tail = Self.lastBytes(document.tail, piece, count: options.tailLength)
+            if document.length <= Int64(options.maximumDocumentLength) {
+                document.bytes.append(contentsOf: piece)
+            } else if document.bytes.count > Redactor.window {
+                // Too long to decode: only a prefix is kept for the sample, and hashing goes on.
+                document.bytes.removeSubrange(Redactor.window...)
+            }
+        }
+        return document
     }
 
     /// The last `count` bytes of `earlier` followed by `later`.
@@ -370,6 +467,47 @@ public final class Ingestor {
         }
     }
 
+    /// Removes the usage-queue records and accounting events whose twin from the other channel is
+    /// stored or comes earlier in the same batch. An attempt shipped through both channels then
+    /// counts once, as the first of its two events to arrive.
+    ///
+    /// The ingestor is the store's only writer, so nothing can store a twin between this check
+    /// and the commit that follows it.
+    private func withoutStoredTwins(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
+        var retained: [PositionedEvent] = []
+        retained.reserveCapacity(events.count)
+        var batchTwins: Set<AttemptTwin> = []
+        for positioned in events {
+            guard let twin = AttemptTwin(positioned.event) else {
+                retained.append(positioned)
+                continue
+            }
+            if batchTwins.contains(twin.twin) {
+                continue
+            }
+            let statement = try store.database.cachedStatement(
+                """
+                SELECT 1 FROM events
+                WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
+                LIMIT 1
+                """)
+            statement.bind(twin.startedAtNanoseconds, at: 0)
+            statement.bind(twin.twinShape.rawValue, at: 1)
+            statement.bind(twin.provider, at: 2)
+            statement.bind(twin.model, at: 3)
+            statement.bind(twin.clientKeyID, at: 4)
+            let isStored = try statement.step()
+            statement.reset()
+            if isStored {
+                logger.log(.trace, "skipped the twin of a stored attempt", ["event.key": "\(positioned.event.key)"])
+                continue
+            }
+            batchTwins.insert(twin)
+            retained.append(positioned)
+        }
+        return retained
+    }
+
     private func makeOversizedRow(start: Int64, length: Int64, hash: [UInt8], prefix: [UInt8]) -> QuarantineRow {
         let sample = prefix.withUnsafeBufferPointer { Redactor.sample($0) }
         return QuarantineRow(
@@ -383,8 +521,9 @@ public final class Ingestor {
         var updated = record
         updated.committedOffset = batch.endOffset
         updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
+        let events = try withoutStoredTwins(batch.events)
         let result = try store.commit(
-            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: clock()))
+            IngestBatch(file: updated, events: events, quarantine: batch.quarantine, now: clock()))
         record = result.file
         summary.lines += batch.lines
         summary.insertedEvents += result.insertedEvents

@@ -76,6 +76,14 @@ public struct SpoolScanner: Sendable {
         return (candidates, skipped)
     }
 
+    /// Whether the file at `path` contains one JSON document (a `.json` name) rather than JSON lines.
+    ///
+    /// A document is read whole once it parses as complete JSON; every other file is read line by
+    /// line.
+    public static func isDocument(_ path: String) -> Bool {
+        path.hasSuffix(".json")
+    }
+
     private func matches(_ name: String) -> Bool {
         patterns.contains { fnmatch($0, name, 0) == 0 }
     }

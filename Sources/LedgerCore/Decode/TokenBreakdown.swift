@@ -1,0 +1,40 @@
+/// Reads CLIProxyAPI's non-overlapping token buckets: `token_breakdown` in usage-queue records
+/// (v7.2.97 and later) and `tokens.breakdown` in accounting events.
+///
+/// The object contains `input.{uncached_tokens, cache_read_tokens, cache_write_tokens}`,
+/// `output.{non_reasoning_tokens, reasoning_tokens}`, `unclassified_tokens`, `total_tokens` and
+/// `quality`. Output is rebuilt as non-reasoning plus reasoning, so reasoning is never added twice.
+enum TokenBreakdown {
+    /// Buckets, usage state and quality read from one breakdown object.
+    struct Usage {
+        var buckets: TokenBuckets
+        var state: UsageState
+        var quality: UsageQuality
+    }
+
+    /// Reads `breakdown`; all-zero buckets give usage state `missing`, because the proxy fills
+    /// the breakdown with zeros when it saw no usage.
+    /// - Throws: ``DecodeError`` for a count that is not an integer from 0 to 10^12.
+    static func read(_ breakdown: FieldReader) throws(DecodeError) -> Usage {
+        let input = try breakdown.object("input")
+        let output = try breakdown.object("output")
+        let reasoning = try output?.tokenCount("reasoning_tokens") ?? 0
+        var buckets = TokenBuckets(
+            inputUncached: try input?.tokenCount("uncached_tokens") ?? 0,
+            cacheRead: try input?.tokenCount("cache_read_tokens") ?? 0,
+            cacheWrite: try input?.tokenCount("cache_write_tokens") ?? 0,
+            output: (try output?.tokenCount("non_reasoning_tokens") ?? 0) &+ reasoning,
+            reasoning: reasoning,
+            unclassified: try breakdown.tokenCount("unclassified_tokens") ?? 0)
+        var quality = try breakdown.string("quality").flatMap(UsageQuality.init(rawValue:)) ?? .complete
+        if buckets.hasNegative {
+            let total = try breakdown.tokenCount("total_tokens") ?? 0
+            buckets = TokenBuckets(unclassified: max(total, 0))
+            quality = .inconsistent
+        }
+        if buckets.isZero {
+            return Usage(buckets: .zero, state: .missing, quality: quality)
+        }
+        return Usage(buckets: buckets, state: .present, quality: quality)
+    }
+}

@@ -1,0 +1,145 @@
+import LedgerCore
+import LedgerStore
+
+/// Prices stored events with the tokenledger pricing file in force and records their costs.
+///
+/// A fold prices only the events still unpriced (`priced_at_ns IS NULL`), so an event keeps the
+/// cost it was first given when the pricing file changes. ``reprice(store:since:now:)`` is the
+/// explicit way to recompute costs. An event whose provider or model has no price stays unpriced
+/// and is tried again once the pricing file's hash changes. Provider and model names go through
+/// ``ProviderMapping`` before the pricing file's own aliases.
+struct CostRecorder {
+    /// Events read and written per transaction.
+    static let batchSize = 1000
+    /// The `fold_state` entry recording `<pricing hash> <highest event id tried>`, so unpriced
+    /// events are not tried again with the same pricing file.
+    static let checkpointName = "pricing_checked"
+
+    /// Counts of one pricing pass.
+    struct Summary: Equatable {
+        /// Events read.
+        var examined = 0
+        /// Events given a cost.
+        var priced = 0
+        /// Events without a price in the pricing file.
+        var unpriced = 0
+        /// Events with a price but no usage, recorded without a cost.
+        var usageMissing = 0
+        /// Events whose token counts no price can bill, left unpriced.
+        var rejected = 0
+    }
+
+    let pricer: TokenledgerPricer
+    let mapping: ProviderMapping
+    let logger: Logger
+
+    /// Creates a recorder for a pricing file and the provider mapping derived from it.
+    init(pricer: TokenledgerPricer, logger: Logger) {
+        self.pricer = pricer
+        self.mapping = ProviderMapping(pricing: pricer.pricing)
+        self.logger = logger
+    }
+
+    /// Returns the cost to record for `candidate`: `nil` when it has no price or its counts
+    /// cannot be billed.
+    func cost(of candidate: PricingCandidate, now: Int64, summary: inout Summary) -> RecordedCost? {
+        let provider = mapping.provider(candidate.provider)
+        let model = mapping.model(candidate.model, provider: provider)
+        let priced: EventCost?
+        do {
+            priced = try pricer.cost(
+                provider: provider, model: model, tokens: BillableTokens(buckets: candidate.buckets))
+        } catch {
+            summary.rejected += 1
+            return nil
+        }
+        guard let priced else {
+            summary.unpriced += 1
+            return nil
+        }
+        guard candidate.usageState != .missing else {
+            summary.usageMissing += 1
+            return RecordedCost(
+                nanos: nil, isEstimated: false, priceReference: priced.priceReference, pricedAtNanoseconds: now)
+        }
+        guard let nanos = priced.total.roundedToNanos() else {
+            summary.rejected += 1
+            return nil
+        }
+        summary.priced += 1
+        return RecordedCost(
+            nanos: nanos, isEstimated: priced.isEstimated, priceReference: priced.priceReference,
+            pricedAtNanoseconds: now)
+    }
+
+    /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch.
+    func priceUnpriced(store: Store, now: Int64) throws -> Summary {
+        var afterID: Int64 = 0
+        if let checkpoint = try store.foldValue(for: Self.checkpointName) {
+            let parts = checkpoint.split(separator: " ")
+            if parts.count == 2, parts[0] == pricer.pricingHash, let checked = Int64(parts[1]) {
+                afterID = checked
+            }
+        }
+        // NOTE: this relies on new events getting ids above every stored one. SQLite reuses the
+        // highest id after that row is deleted, and an event stored under a reused id is not priced
+        // until the pricing file changes or `reprice` runs.
+        var summary = Summary()
+        while true {
+            let batch = try store.pricingCandidates(afterID: afterID, limit: Self.batchSize, unpricedOnly: true)
+            guard let last = batch.last else { break }
+            try store.database.transaction { () throws(StoreError) in
+                for candidate in batch {
+                    summary.examined += 1
+                    if let cost = cost(of: candidate, now: now, summary: &summary) {
+                        try store.recordCost(cost, eventID: candidate.eventID)
+                    }
+                }
+                try store.setFoldValue("\(pricer.pricingHash) \(last.eventID)", for: Self.checkpointName)
+            }
+            afterID = last.eventID
+        }
+        if summary.examined > 0 {
+            logger.info(
+                "priced new events",
+                [
+                    "pricing.examined": "\(summary.examined)", "pricing.priced": "\(summary.priced)",
+                    "pricing.unpriced": "\(summary.unpriced)", "pricing.usage_missing": "\(summary.usageMissing)",
+                    "pricing.sha256": pricer.pricingHash,
+                ])
+        }
+        if summary.rejected > 0 {
+            logger.warning(
+                "events left unpriced because their token counts cannot be billed",
+                ["pricing.rejected": "\(summary.rejected)"])
+        }
+        return summary
+    }
+
+    /// Recomputes the cost of every event that started at or after `since` (all when `nil`) with
+    /// this pricing file, in one transaction, and returns the totals before and after.
+    ///
+    /// Ingestion waits for the transaction. Events that lose their price become unpriced.
+    func reprice(store: Store, since: Int64?, now: Int64) throws -> (before: CostTotal, after: CostTotal, Summary) {
+        var summary = Summary()
+        let totals = try store.database.transaction { () throws(StoreError) -> (CostTotal, CostTotal) in
+            let before = try store.costTotal(since: since)
+            var afterID: Int64 = 0
+            while true {
+                let batch = try store.pricingCandidates(
+                    afterID: afterID, limit: Self.batchSize, unpricedOnly: false, since: since)
+                guard let last = batch.last else { break }
+                for candidate in batch {
+                    summary.examined += 1
+                    try store.recordCost(cost(of: candidate, now: now, summary: &summary), eventID: candidate.eventID)
+                }
+                afterID = last.eventID
+            }
+            if since == nil {
+                try store.setFoldValue("\(pricer.pricingHash) \(afterID)", for: Self.checkpointName)
+            }
+            return (before, try store.costTotal(since: since))
+        }
+        return (totals.0, totals.1, summary)
+    }
+}

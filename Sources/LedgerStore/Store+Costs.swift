@@ -1,0 +1,103 @@
+import LedgerCore
+
+/// The fields of a stored event that pricing reads.
+public struct PricingCandidate: Sendable, Equatable {
+    /// The store's row id.
+    public var eventID: Int64
+    /// The provider as the source names it.
+    public var provider: String
+    /// The model as the source names it.
+    public var model: String
+    /// The attempt's start, in nanoseconds since the epoch.
+    public var startedAtNanoseconds: Int64
+    /// The disjoint token buckets.
+    public var buckets: TokenBuckets
+    /// Whether the source reported usage.
+    public var usageState: UsageState
+    /// The cost recorded now; `nil` while the event is unpriced.
+    public var cost: RecordedCost?
+}
+
+/// A priced-or-unpriced total over a set of events.
+public struct CostTotal: Sendable, Equatable {
+    /// Events in the set.
+    public var events: Int64
+    /// Events with a cost.
+    public var pricedEvents: Int64
+    /// The sum of their costs, in nano-dollars.
+    public var nanos: Int64
+}
+
+extension Store {
+    /// Reads the event ids and pricing fields of up to `limit` events with an id above `afterID`, in id order.
+    ///
+    /// With `unpricedOnly`, only events whose `priced_at_ns` is `NULL` are read, through the partial
+    /// index of unpriced events. `since` (nanoseconds since the epoch) keeps events that started at
+    /// or after it.
+    public func pricingCandidates(afterID: Int64, limit: Int, unpricedOnly: Bool, since: Int64? = nil)
+        throws(StoreError) -> [PricingCandidate]
+    {
+        var conditions = ["event_id > ?"]
+        if unpricedOnly { conditions.append("priced_at_ns IS NULL") }
+        if since != nil { conditions.append("started_at_ns >= ?") }
+        let statement = try database.cachedStatement(
+            """
+            SELECT event_id, provider, model, started_at_ns, input_uncached, cache_read, cache_write, output,
+                   reasoning, unclassified, usage_state, cost_nanos, cost_estimated, price_ref, priced_at_ns
+            FROM events WHERE \(conditions.joined(separator: " AND ")) ORDER BY event_id LIMIT ?
+            """)
+        statement.bind(afterID, at: 0)
+        var index: Int32 = 1
+        if let since {
+            statement.bind(since, at: index)
+            index += 1
+        }
+        statement.bind(limit, at: index)
+        var candidates: [PricingCandidate] = []
+        while try statement.step() {
+            var candidate = PricingCandidate(
+                eventID: statement.int64(0), provider: statement.text(1) ?? "", model: statement.text(2) ?? "",
+                startedAtNanoseconds: statement.int64(3),
+                buckets: TokenBuckets(
+                    inputUncached: statement.int64(4), cacheRead: statement.int64(5), cacheWrite: statement.int64(6),
+                    output: statement.int64(7), reasoning: statement.int64(8), unclassified: statement.int64(9)),
+                usageState: UsageState(rawValue: statement.text(10) ?? "") ?? .missing)
+            if let pricedAt = statement.optionalInt64(14), let reference = statement.text(13) {
+                candidate.cost = RecordedCost(
+                    nanos: statement.optionalInt64(11), isEstimated: statement.int64(12) != 0,
+                    priceReference: reference, pricedAtNanoseconds: pricedAt)
+            }
+            candidates.append(candidate)
+        }
+        statement.reset()
+        return candidates
+    }
+
+    /// Records the cost of one event, or clears it to unpriced when `cost` is `nil`.
+    ///
+    /// Call it inside ``Database/transaction(_:)`` to write a batch at once.
+    public func recordCost(_ cost: RecordedCost?, eventID: Int64) throws(StoreError) {
+        let statement = try database.cachedStatement(
+            "UPDATE events SET cost_nanos = ?, cost_estimated = ?, price_ref = ?, priced_at_ns = ? WHERE event_id = ?"
+        )
+        statement.bind(cost?.nanos, at: 0)
+        statement.bind(cost.map { $0.isEstimated ? 1 : 0 }, at: 1)
+        statement.bind(cost?.priceReference, at: 2)
+        statement.bind(cost?.pricedAtNanoseconds, at: 3)
+        statement.bind(eventID, at: 4)
+        try statement.run()
+    }
+
+    /// Counts events and priced events and sums their costs, for events that started at or
+    /// after `since` (all events when `nil`).
+    public func costTotal(since: Int64? = nil) throws(StoreError) -> CostTotal {
+        let statement = try database.makeStatement(
+            """
+            SELECT count(*), count(cost_nanos), coalesce(sum(cost_nanos), 0) FROM events
+            WHERE started_at_ns >= ?
+            """)
+        statement.bind(since ?? Int64.min, at: 0)
+        guard try statement.step() else { return CostTotal(events: 0, pricedEvents: 0, nanos: 0) }
+        return CostTotal(events: statement.int64(0), pricedEvents: statement.int64(1), nanos: statement.int64(2))
+    }
+}
