@@ -56,6 +56,16 @@ public struct LineDecoder: Sendable {
             if LegacyExportDecoder.matches(object) {
                 return LegacyExportDecoder.decode(object, now: now)
             }
+            if GapMarkerDecoder.matches(object) {
+                let gap = try GapMarkerDecoder.decode(object, rawLine: keyBytes, now: now)
+                var event = CanonicalEvent(
+                    key: gap.key, shape: .gapMarker, provider: "tokenledgerd", model: "gap",
+                    startedAtNanoseconds: gap.marker.sinceNanoseconds, status: .failed, buckets: .zero,
+                    usageState: .missing, quality: .complete)
+                event.requestID = gap.marker.reason
+                event.latencyMilliseconds = gap.marker.windowMilliseconds
+                return LineOutcome(events: [event])
+            }
             if UsageQueueDecoder.matches(object) {
                 return LineOutcome(events: [try UsageQueueDecoder.decode(object, rawLine: keyBytes, now: now)])
             }

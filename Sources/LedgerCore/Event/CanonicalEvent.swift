@@ -10,6 +10,9 @@ public enum SourceShape: String, Sendable, CaseIterable {
     case normalizedEvent = "tokenledger.event"
     /// One detail of a legacy CLIProxyAPI statistics export (`usage/export`, v6.9 and older).
     case legacyExport = "cliproxyapi.legacy_export"
+    /// A gap marker of `tokenledgerd pull`: a window in which usage records may be missing. It is
+    /// counted in status and exports, never in runtime metrics or costs.
+    case gapMarker = "tokenledgerd.gap"
 }
 
 /// One upstream attempt, normalized from any input shape.

@@ -49,6 +49,12 @@ public struct Folder {
         try store.forEachEvent { stored in
             let event = stored.event
             let state = PricingState(stored.cost)
+            if event.shape == .gapMarker {
+                // A gap is no attempt: it is counted in the census but in no metric or rollup.
+                census.add(event, pricing: state)
+                count += 1
+                return
+            }
             let provider = mapping.provider(event.provider)
             let model = mapping.model(event.model, provider: provider)
             folder.add(event, cost: stored.cost)
