@@ -22,6 +22,11 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibpq",
+            path: "Sources/CLibpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "CSystemShims",
             path: "Sources/CSystemShims"
@@ -37,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "LedgerDaemon",
-            dependencies: ["LedgerCore", "LedgerStore", "CZlib", "CSystemShims"],
+            dependencies: ["LedgerCore", "LedgerStore", "CZlib", "CSystemShims", "CLibpq"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -77,6 +77,14 @@ enum Schema {
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
+
+        -- Replication: the last local event_id each PostgreSQL target has committed, written only
+        -- after the remote COMMIT.
+        CREATE TABLE replication_watermarks (
+            target_id TEXT PRIMARY KEY,
+            last_event_id INTEGER NOT NULL,
+            updated_ns INTEGER NOT NULL
+        );
         """
     ]
 }

@@ -27,6 +27,10 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
         case choice([String])
         /// An IANA time zone name from the system's tz database, such as `America/New_York`.
         case timeZone
+        /// A libpq connection string, or `@FILE` naming a file that holds one; printed redacted.
+        case connectionString
+        /// A host identifier: printable ASCII without spaces, at most 255 bytes.
+        case hostIdentifier
 
         /// Whether the key takes several values.
         public var isList: Bool {
@@ -52,7 +56,7 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
     public var description: String { qualifiedName }
 
     /// The sections a file may contain.
-    public static let sections = ["daemon", "ingest", "ledger", "pull"]
+    public static let sections = ["daemon", "ingest", "ledger", "pull", "replication"]
 
     /// The state directory holding the database and the run lock.
     public static let stateDirectory = ConfigKey(section: "daemon", name: "state_dir", kind: .path, option: "state-dir")
@@ -104,7 +108,7 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
         [
             stateDirectory, spool, patterns, ledgerDirectory, pricing, models, pollInterval, foldInterval, logLevel,
             batchLines, batchBytes, maximumLineLength, retention, retentionDirectory, retentionMinimumAge, timeZone,
-        ] + pullKeys
+        ] + pullKeys + replicationKeys
 
     /// Keys whose new value a running daemon cannot apply on reload: it holds the lock and the
     /// open store in the old state directory until it restarts.

@@ -97,6 +97,25 @@ extension ConfigKey.Kind {
                         + "(install the tzdata package when it is missing)")
             }
             return .text(raw)
+        case .connectionString:
+            do {
+                if !raw.hasPrefix("@") {
+                    _ = try ConnectionTarget(connectionString: raw)
+                }
+            } catch {
+                // The raw value is not repeated: it may contain a password.
+                throw ValueProblem(
+                    problem: "invalid PostgreSQL connection string",
+                    fix: "give @FILE naming a file that holds it, or libpq key=value pairs or a postgresql:// URL")
+            }
+            return .text(raw)
+        case .hostIdentifier:
+            guard !raw.isEmpty, raw.utf8.count <= 255, raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ValueProblem(
+                    problem: "invalid value '\(raw)'",
+                    fix: "give 1 to 255 printable ASCII characters without spaces, such as the host name")
+            }
+            return .text(raw)
         }
     }
 

@@ -1,8 +1,8 @@
 extension Settings {
     /// Renders the effective settings as a configuration file, each key preceded by a comment naming
     /// where its value came from. `check-config` prints this, and the text parses back to the
-    /// same settings. `pull` supplies the values of the `[pull]` keys.
-    public func configurationText(pull: PullSettings) -> String {
+    /// same settings. `pull` and `replication` supply the values of their sections' keys.
+    public func configurationText(pull: PullSettings, replication: ReplicationSettings) -> String {
         var text = "# Effective tokenledgerd configuration.\n"
         if let configurationPath {
             text += "# Configuration file: \(configurationPath)\n"
@@ -19,10 +19,21 @@ extension Settings {
                     text += "# default: none; required when retention = move\n"
                 } else if key == .managementKeyFile && origin == .builtIn {
                     text += "# default: $CREDENTIALS_DIRECTORY/\(ManagementKey.credentialName)\n"
+                } else if key == .replicationTarget && origin == .builtIn {
+                    text += "# default: $CREDENTIALS_DIRECTORY/\(ConnectionTarget.credentialName) when it exists\n"
+                } else if key == .hostID && origin == .builtIn {
+                    text += "# default: the host name\n"
                 } else {
                     text += "# \(origin == .builtIn ? "default" : "from \(origin)")\n"
                 }
-                let value = ConfigKey.pullKeys.contains(key) ? pull.value(of: key) : value(of: key)
+                let value: ConfigValue?
+                if ConfigKey.pullKeys.contains(key) {
+                    value = pull.value(of: key)
+                } else if ConfigKey.replicationKeys.contains(key) {
+                    value = replication.value(of: key)
+                } else {
+                    value = self.value(of: key)
+                }
                 guard let value else { continue }
                 for line in Self.valueLines(value, kind: key.kind) {
                     text += "\(key.name) = \(line)\n"

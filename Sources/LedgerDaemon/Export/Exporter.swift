@@ -15,8 +15,14 @@ struct Exporter {
     /// `events`): `events.jsonl`, the fold outputs and a `manifest.json` listing them.
     func makeFiles(store: Store, what: String) throws -> [LedgerFile] {
         let inputs = try LedgerInputs.load(settings: settings, logger: logger)
+        try Folder(settings: settings, logger: logger).priceNewEvents(store: store, inputs: inputs)
+        return try makeFiles(source: store, inputs: inputs, what: what)
+    }
+
+    /// Builds the files of `what` from `source`, the local store or the central ledger, without
+    /// pricing anything first.
+    func makeFiles(source store: some EventSource, inputs: LedgerInputs, what: String) throws -> [LedgerFile] {
         let folder = Folder(settings: settings, logger: logger)
-        try folder.priceNewEvents(store: store, inputs: inputs)
         var files: [LedgerFile] = []
         if what == "all" || what == "events" {
             files.append(try eventsFile(store: store, mapping: ProviderMapping(pricing: inputs.pricing)))
@@ -30,7 +36,7 @@ struct Exporter {
     }
 
     /// Returns `events.jsonl`: one line per event in timestamp order, ties broken by event key.
-    func eventsFile(store: Store, mapping: ProviderMapping) throws -> LedgerFile {
+    func eventsFile(store: some EventSource, mapping: ProviderMapping) throws -> LedgerFile {
         var bytes: [UInt8] = []
         try store.forEachEvent { stored in
             let provider = mapping.provider(stored.event.provider)

@@ -35,8 +35,9 @@ public struct Folder {
         return try CostRecorder(pricer: pricer, logger: logger).priceUnpriced(store: store, now: WallClock.now())
     }
 
-    /// Computes every file from the store's events and recorded costs.
-    func compute(store: Store, inputs: LedgerInputs) throws -> FoldResult {
+    /// Computes every file from the events and recorded costs of `store`, the local store or
+    /// the central ledger.
+    func compute(store: some EventSource, inputs: LedgerInputs) throws -> FoldResult {
         guard let zone = ZoneOffsets(identifier: settings.timeZone) else {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
         }

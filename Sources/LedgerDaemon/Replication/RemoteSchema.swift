@@ -1,0 +1,137 @@
+import LedgerCore
+
+/// The central ledger's schema, as forward-only migrations recorded in `tokenledgerd_schema`.
+///
+/// `events` is partitioned by month on `started_at`. PostgreSQL requires a unique key of a
+/// partitioned table to contain the partition key, so the primary key is `(event_key, started_at)`.
+/// An event key is derived from the record, which fixes its start too, so the pair is as unique as
+/// the key alone.
+enum RemoteSchema {
+    /// The migrations in order; migration `n` (1-based) brings the version from `n - 1` to `n`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE events (
+            event_key bytea NOT NULL,
+            started_at timestamptz NOT NULL,
+            started_at_ns bigint NOT NULL,
+            source_host text NOT NULL,
+            source_event_id bigint NOT NULL,
+            shape text NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            requested_model text,
+            session_id text,
+            request_id text,
+            latency_ms bigint,
+            ttft_ms bigint,
+            status text NOT NULL,
+            status_code integer,
+            input_uncached bigint NOT NULL,
+            cache_read bigint NOT NULL,
+            cache_write bigint NOT NULL,
+            output bigint NOT NULL,
+            reasoning bigint NOT NULL,
+            unclassified bigint NOT NULL,
+            usage_state text NOT NULL,
+            quality text NOT NULL,
+            client_key_id text,
+            account_id text,
+            auth_index text,
+            service_name text,
+            host_name text,
+            file_path text,
+            line_offset bigint,
+            cost_nanos bigint,
+            cost_estimated boolean,
+            price_ref text,
+            priced_at_ns bigint,
+            replicated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (event_key, started_at)
+        ) PARTITION BY RANGE (started_at);
+        CREATE INDEX events_fold_order ON events (started_at_ns, event_key);
+        CREATE INDEX events_source ON events (source_host, source_event_id);
+        """
+    ]
+
+    /// The inserted columns with their types, in parameter order.
+    static let insertColumns: [(name: String, type: String)] = [
+        ("event_key", "bytea"), ("started_at", "timestamptz"), ("started_at_ns", "bigint"), ("source_host", "text"),
+        ("source_event_id", "bigint"), ("shape", "text"), ("provider", "text"), ("model", "text"),
+        ("requested_model", "text"), ("session_id", "text"), ("request_id", "text"), ("latency_ms", "bigint"),
+        ("ttft_ms", "bigint"), ("status", "text"), ("status_code", "integer"), ("input_uncached", "bigint"),
+        ("cache_read", "bigint"), ("cache_write", "bigint"), ("output", "bigint"), ("reasoning", "bigint"),
+        ("unclassified", "bigint"), ("usage_state", "text"), ("quality", "text"), ("client_key_id", "text"),
+        ("account_id", "text"), ("auth_index", "text"), ("service_name", "text"), ("host_name", "text"),
+        ("file_path", "text"), ("line_offset", "bigint"), ("cost_nanos", "bigint"), ("cost_estimated", "boolean"),
+        ("price_ref", "text"), ("priced_at_ns", "bigint"),
+    ]
+
+    /// Rows per `INSERT` at most: PostgreSQL's protocol allows 65,535 parameters per statement.
+    static var maximumBatchSize: Int { 65_535 / insertColumns.count }
+
+    /// Creates the version table and applies the missing migrations, one transaction each, under
+    /// an advisory lock so that hosts starting together do not race.
+    /// - Throws: ``PostgresError``; `unsupportedSchema` when the database is newer than this build.
+    static func migrate(_ connection: PostgresConnection) throws(PostgresError) {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS tokenledgerd_schema (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        try connection.execute("BEGIN")
+        do {
+            // An arbitrary constant naming tokenledgerd's migration lock.
+            try connection.execute("SELECT pg_advisory_xact_lock(7264418301)")
+            let rows = try connection.query("SELECT coalesce(max(version), 0) FROM tokenledgerd_schema")
+            let version = Int(rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+            guard version <= migrations.count else {
+                throw PostgresError(
+                    .unsupportedSchema,
+                    "the central ledger's schema version \(version) is newer than this build's \(migrations.count); "
+                        + "upgrade tokenledgerd")
+            }
+            for (index, migration) in migrations.enumerated().dropFirst(version) {
+                try connection.execute(migration)
+                try connection.execute("INSERT INTO tokenledgerd_schema (version) VALUES (\(index + 1))")
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Returns the `INSERT` of `rowCount` rows that skips events already stored.
+    static func insertStatement(rowCount: Int) -> String {
+        let columns = insertColumns.map(\.name).joined(separator: ", ")
+        var rows: [String] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            let base = row * insertColumns.count
+            let values = insertColumns.enumerated().map { index, column in "$\(base + index + 1)::\(column.type)" }
+            rows.append("(" + values.joined(separator: ", ") + ")")
+        }
+        return "INSERT INTO events (\(columns)) VALUES " + rows.joined(separator: ", ")
+            + " ON CONFLICT (event_key, started_at) DO NOTHING"
+    }
+
+    /// The partition name and the `CREATE TABLE` of the month holding `startedAtNanoseconds`.
+    static func partition(containing startedAtNanoseconds: Int64) -> (name: String, sql: String) {
+        let day = Timestamp.utcDay(startedAtNanoseconds)
+        let year = Int(day.prefix(4)) ?? 1970
+        let month = Int(day.dropFirst(5).prefix(2)) ?? 1
+        let next = month == 12 ? (year + 1, 1) : (year, month + 1)
+        let name = "events_" + pad(year, 4) + "_" + pad(month, 2)
+        let sql =
+            "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF events FOR VALUES FROM ('\(pad(year, 4))-\(pad(month, 2))"
+            + "-01 00:00:00+00') TO ('\(pad(next.0, 4))-\(pad(next.1, 2))-01 00:00:00+00')"
+        return (name, sql)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+}
