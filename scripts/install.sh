@@ -55,6 +55,8 @@ put ledger/models_normalized.csv "$prefix/share/tokenledgerd/models_normalized.c
 put_with_prefix systemd/tokenledgerd.conf "$prefix/share/doc/tokenledgerd/tokenledgerd.conf.example" 0644
 put docs/configuration.md "$prefix/share/doc/tokenledgerd/configuration.md" 0644
 put docs/operations.md "$prefix/share/doc/tokenledgerd/operations.md" 0644
+put_with_prefix systemd/tokenledgerd-pull.service "$prefix/lib/systemd/system/tokenledgerd-pull.service" 0644
+put docs/cliproxyapi.md "$prefix/share/doc/tokenledgerd/cliproxyapi.md" 0644
 
 config="/etc/tokenledgerd/tokenledgerd.conf"
 if [ -e "$destdir$config" ]; then
@@ -76,4 +78,8 @@ To activate (as root, on the target machine):
   tokenledgerd check-config
   systemctl daemon-reload
   systemctl enable --now tokenledgerd
+
+To ship CLIProxyAPI's usage queue into the spool as well (docs/cliproxyapi.md):
+  install -m 0600 /dev/null /etc/tokenledgerd/management-key   # then write the proxy's management key into it
+  systemctl enable --now tokenledgerd-pull
 NEXT
