@@ -122,11 +122,40 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
+    /// Calls `body` with the bytes of text column `index`, `nil` for `NULL`.
+    ///
+    /// The buffer belongs to SQLite and is valid only until the next step, reset or column read of
+    /// this statement, so `body` must not let it escape.
+    func withTextBytes<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result {
+        guard let pointer = sqlite3_column_text(handle, index) else { return body(nil) }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return body(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
     /// Column `index` as bytes, `nil` for `NULL`.
     public func blob(_ index: Int32) -> [UInt8]? {
         guard !isNull(index) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// Reuses the `String` of a text column whose bytes equal the previous row's in the same column, so
+/// columns with few distinct values (provider, model, status) are not decoded on every row.
+struct TextCache {
+    private var columns: [Int32: (bytes: [UInt8], text: String)] = [:]
+
+    /// Column `index` of the statement's current row as text, `nil` for `NULL`.
+    mutating func text(_ statement: Statement, _ index: Int32) -> String? {
+        statement.withTextBytes(index) { bytes in
+            guard let bytes else { return nil }
+            if let cached = columns[index], cached.bytes.elementsEqual(bytes) {
+                return cached.text
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            columns[index] = (Array(bytes), text)
+            return text
+        }
     }
 }

@@ -77,7 +77,7 @@ struct ConfigCommandTests {
         #expect(run.status == 2)
         #expect(
             run.stderr
-                == "tokenledgerd check-config: \(path):4: unknown section [export]; use [daemon], [ingest], [ledger] or [pull] "
+                == "tokenledgerd check-config: \(path):4: unknown section [export]; use [daemon], [ingest], [ledger], [pull] or [replication] "
                 + "(section names are lowercase)\n")
     }
 
@@ -205,7 +205,7 @@ struct ConfigCommandTests {
                 guard let equals = line.firstIndex(of: "=") else { return nil }
                 return line[..<equals].trimmingCharacters(in: .whitespaces)
             })
-        #expect(keys.count == 23)
+        #expect(keys.count == 27)
         let docs = try String(
             contentsOf: Harness.packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         for key in keys.sorted() {

@@ -60,15 +60,15 @@ struct ConfigFileTests {
     static let errorCases: [(String, ConfigError.Code, String)] = [
         (
             "[daemon]\n[spool]\n", .unknownSection,
-            "\(path):2: unknown section [spool]; use [daemon], [ingest], [ledger] or [pull] (section names are lowercase)"
+            "\(path):2: unknown section [spool]; use [daemon], [ingest], [ledger], [pull] or [replication] (section names are lowercase)"
         ),
         (
             "[Daemon]\n", .unknownSection,
-            "\(path):1: unknown section [Daemon]; use [daemon], [ingest], [ledger] or [pull] (section names are lowercase)"
+            "\(path):1: unknown section [Daemon]; use [daemon], [ingest], [ledger], [pull] or [replication] (section names are lowercase)"
         ),
         (
             "[daemon\n", .invalidSyntax,
-            "\(path):1: section header '[daemon' has no closing ']'; write it as [daemon], [ingest], [ledger] or [pull]"
+            "\(path):1: section header '[daemon' has no closing ']'; write it as [daemon], [ingest], [ledger], [pull] or [replication]"
         ),
         (
             "[daemon]\nstat_dir = /x\n", .unknownKey,
@@ -90,12 +90,12 @@ struct ConfigFileTests {
         ),
         (
             "colour = blue\n", .unknownKey,
-            "\(path):1: key 'colour' appears before any section header; put keys under a [daemon], [ingest], [ledger] or [pull] header"
+            "\(path):1: key 'colour' appears before any section header; put keys under a [daemon], [ingest], [ledger], [pull] or [replication] header"
         ),
         (
             "[daemon]\nstate_dir\n", .invalidSyntax,
             "\(path):2: expected 'key = value', '[section]' or a comment; write 'key = value' under a [daemon], "
-                + "[ingest], [ledger] or [pull] header, or start the line with '#'"
+                + "[ingest], [ledger], [pull] or [replication] header, or start the line with '#'"
         ),
         (
             "[daemon]\nstate_dir = /a\nstate_dir = /b\n", .duplicateKey,

@@ -57,8 +57,20 @@ public struct RuntimeMetricsFolder {
         var outputMilliseconds: Int64 = 0
     }
 
+    /// An event's provider and model as stored, before ``ProviderMapping`` renames them.
+    private struct RawPair: Hashable {
+        var provider: String
+        var model: String
+    }
+
     private let mapping: ProviderMapping
-    private var accumulators: [String: Accumulator] = [:]
+    /// One accumulator per ledger pair. They are updated in place through `accumulators[index]`:
+    /// copying one out of a dictionary and storing it back would copy its latency arrays on
+    /// every event and make a fold quadratic in the number of events.
+    private var accumulators: [Accumulator] = []
+    private var indexByPair: [String: Int] = [:]
+    /// The accumulator index of each stored pair already seen, so the mapping runs once per pair.
+    private var indexByRawPair: [RawPair: Int] = [:]
 
     /// Creates a folder that names providers and models through `mapping`.
     public init(mapping: ProviderMapping) {
@@ -67,10 +79,29 @@ public struct RuntimeMetricsFolder {
 
     /// Adds one event and the cost recorded for it (`nil` while it is unpriced).
     public mutating func add(_ event: CanonicalEvent, cost: RecordedCost?) {
-        let provider = mapping.provider(event.provider)
-        let model = mapping.model(event.model, provider: provider)
+        let index = accumulatorIndex(provider: event.provider, model: event.model)
+        Self.add(event, cost: cost, to: &accumulators[index])
+    }
+
+    private mutating func accumulatorIndex(provider rawProvider: String, model rawModel: String) -> Int {
+        let raw = RawPair(provider: rawProvider, model: rawModel)
+        if let index = indexByRawPair[raw] { return index }
+        let provider = mapping.provider(rawProvider)
+        let model = mapping.model(rawModel, provider: provider)
         let key = provider + "\u{0}" + model
-        var accumulator = accumulators[key] ?? Accumulator(metrics: RuntimeMetrics(provider: provider, model: model))
+        let index: Int
+        if let existing = indexByPair[key] {
+            index = existing
+        } else {
+            index = accumulators.count
+            accumulators.append(Accumulator(metrics: RuntimeMetrics(provider: provider, model: model)))
+            indexByPair[key] = index
+        }
+        indexByRawPair[raw] = index
+        return index
+    }
+
+    private static func add(_ event: CanonicalEvent, cost: RecordedCost?, to accumulator: inout Accumulator) {
         accumulator.metrics.attempts += 1
         switch event.status {
         case .succeeded:
@@ -108,12 +139,11 @@ public struct RuntimeMetricsFolder {
         case .usageMissing:
             break
         }
-        accumulators[key] = accumulator
     }
 
     /// The metrics of every pair, sorted by provider, then model.
     public func results() -> [RuntimeMetrics] {
-        accumulators.values.map { accumulator in
+        accumulators.map { accumulator in
             var metrics = accumulator.metrics
             let latencies = accumulator.latencies.sorted()
             metrics.latencyP50 = Self.percentile(latencies, 0.50)

@@ -22,15 +22,49 @@ public struct SHA256: Sendable {
     public init() {}
 
     /// Feeds `bytes` into the hash.
+    ///
+    /// Contiguous collections (arrays, buffers, slices) are hashed in whole 64-byte blocks read
+    /// straight from their storage; other sequences go byte by byte.
     public mutating func update<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        guard handled == nil else { return }
         for byte in bytes {
             block[blockCount] = byte
             blockCount += 1
             messageLength &+= 1
             if blockCount == 64 {
-                compressBlock()
+                compressBufferedBlock()
                 blockCount = 0
             }
+        }
+    }
+
+    /// Feeds the bytes of `buffer` into the hash.
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        messageLength &+= UInt64(buffer.count)
+        var offset = 0
+        if blockCount > 0 {
+            let taken = min(64 - blockCount, buffer.count)
+            for index in 0..<taken {
+                block[blockCount + index] = buffer[index]
+            }
+            blockCount += taken
+            offset = taken
+            guard blockCount == 64 else { return }
+            compressBufferedBlock()
+            blockCount = 0
+        }
+        while buffer.count - offset >= 64 {
+            // `base + offset` has at least 64 readable bytes: the loop condition checks it.
+            Self.compress(&state, UnsafeRawPointer(base + offset))
+            offset += 64
+        }
+        for index in offset..<buffer.count {
+            block[blockCount] = buffer[index]
+            blockCount += 1
         }
     }
 
@@ -67,46 +101,62 @@ public struct SHA256: Sendable {
         HexEncoding.encode(hash(bytes))
     }
 
-    private mutating func compressBlock() {
-        var words = [UInt32](repeating: 0, count: 64)
-        for index in 0..<16 {
-            words[index] =
-                UInt32(block[index * 4]) << 24 | UInt32(block[index * 4 + 1]) << 16
-                | UInt32(block[index * 4 + 2]) << 8 | UInt32(block[index * 4 + 3])
+    private mutating func compressBufferedBlock() {
+        block.withUnsafeBytes { bytes in
+            // `block` always holds 64 bytes.
+            Self.compress(&state, bytes.baseAddress!)
         }
-        for index in 16..<64 {
-            let s0 = rotate(words[index - 15], 7) ^ rotate(words[index - 15], 18) ^ (words[index - 15] >> 3)
-            let s1 = rotate(words[index - 2], 17) ^ rotate(words[index - 2], 19) ^ (words[index - 2] >> 10)
-            words[index] = words[index - 16] &+ s0 &+ words[index - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = state
-        for index in 0..<64 {
-            let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[index] &+ words[index]
-            let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = sum0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ temp1
-            d = c
-            c = b
-            b = a
-            a = temp1 &+ temp2
-        }
-        state = (
-            state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
-            state.7 &+ h
-        )
     }
 
-    private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
+    /// Runs the compression function over the 64 bytes at `input`, which the caller guarantees are
+    /// readable; the message schedule lives in a stack buffer, so no block allocates.
+    private static func compress(
+        _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32), _ input: UnsafeRawPointer
+    ) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { words in
+            // Every index below is in 0..<64, the allocation's capacity.
+            for index in 0..<16 {
+                let bigEndian = input.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)
+                words[index] = UInt32(bigEndian: bigEndian)
+            }
+            for index in 16..<64 {
+                let w15 = words[index - 15]
+                let w2 = words[index - 2]
+                let s0 = rotate(w15, 7) ^ rotate(w15, 18) ^ (w15 >> 3)
+                let s1 = rotate(w2, 17) ^ rotate(w2, 19) ^ (w2 >> 10)
+                words[index] = words[index - 16] &+ s0 &+ words[index - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, h) = state
+            roundConstants.withUnsafeBufferPointer { constants in
+                for index in 0..<64 {
+                    let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+                    let choice = (e & f) ^ (~e & g)
+                    let temp1 = h &+ sum1 &+ choice &+ constants[index] &+ words[index]
+                    let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+                    let majority = (a & b) ^ (a & c) ^ (b & c)
+                    let temp2 = sum0 &+ majority
+                    h = g
+                    g = f
+                    f = e
+                    e = d &+ temp1
+                    d = c
+                    c = b
+                    b = a
+                    a = temp1 &+ temp2
+                }
+            }
+            state = (
+                state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
+                state.7 &+ h
+            )
+        }
+    }
+
+    @inline(__always)
+    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
         (value >> count) | (value << (32 - count))
     }
 }
-
 /// Lowercase hexadecimal encoding and decoding.
 public enum HexEncoding {
     private static let digits = Array("0123456789abcdef".utf8)

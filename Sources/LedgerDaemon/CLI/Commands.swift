@@ -37,8 +37,11 @@ public enum Commands {
             CommandSpec(
                 name: "fold",
                 summary: "Fold the stored events into runtime metrics and the ledger and Pareto files.",
-                options: Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                options: Settings.storeOptions + Settings.ledgerOptions + [ReplicateCommand.fromOption, helpOption],
                 run: { options, environment in
+                    if options.value("from") != nil {
+                        return try ReplicateCommand.foldCentral(options, environment: environment)
+                    }
                     let context = try CommandContext(options, environment: environment)
                     let store = try context.openStore()
                     try Folder(settings: context.settings, logger: context.logger)
@@ -56,8 +59,14 @@ public enum Commands {
                         help: "compare a fresh export with DIR instead of writing; exit 1 and list the files "
                             + "that would change (status.json is not compared)"),
                     OptionSpec("what", value: "WHAT", help: "all|ledger|events|status (default: all)"),
-                ] + Settings.storeOptions + Settings.ledgerOptions + [helpOption],
+                ] + Settings.storeOptions + Settings.ledgerOptions + [ReplicateCommand.fromOption, helpOption],
                 run: ExportCommand.run),
+            CommandSpec(
+                name: "replicate",
+                summary: "Send the stored events that the central PostgreSQL ledger does not have yet, then exit. "
+                    + "The connection string comes from a file or the configuration, never from the command line.",
+                options: ReplicateCommand.options + [helpOption],
+                run: ReplicateCommand.run),
             CommandSpec(
                 name: "reprice",
                 summary: "Recompute the cost of stored events with the current pricing file and log the old and "
@@ -128,7 +137,9 @@ public enum Commands {
                         writeError("tokenledgerd check-config: ignoring unknown environment variable \(name)\n")
                     }
                     print(
-                        Settings.resolve(configuration).configurationText(pull: PullSettings.resolve(configuration)),
+                        Settings.resolve(configuration).configurationText(
+                            pull: PullSettings.resolve(configuration),
+                            replication: ReplicationSettings.resolve(configuration)),
                         terminator: "")
                     return 0
                 }),
@@ -281,10 +292,17 @@ enum ExportCommand {
         guard ["all", "ledger", "events", "status"].contains(what) else {
             throw UsageError("export: option '--what' has invalid value '\(what)'; use all, ledger, events or status")
         }
-        let context = try CommandContext(options, environment: environment)
-        let store = try context.openStore()
+        let context = try CommandContext(ReplicateCommand.settingOptions(options), environment: environment)
+        let isCentral = options.value("from") != nil
+        let store = isCentral ? nil : try context.openStore()
         let exporter = Exporter(settings: context.settings, logger: context.logger)
-        let files = try exporter.makeFiles(store: store, what: what)
+        let files: [LedgerFile]
+        if let store {
+            files = try exporter.makeFiles(store: store, what: what)
+        } else {
+            files = try ReplicateCommand.centralExportFiles(
+                options, what: what, context: context, environment: environment)
+        }
         if let check {
             return try Self.check(files, against: check)
         }
@@ -293,7 +311,7 @@ enum ExportCommand {
         for file in files {
             try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(out, file.name))
         }
-        if what == "all" || what == "status" {
+        if let store, what == "all" || what == "status" {
             let status = try exporter.statusFile(store: store)
             try AtomicFile.write(status.contents, to: FilePath.join(out, status.name))
         }

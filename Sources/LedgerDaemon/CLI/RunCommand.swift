@@ -56,6 +56,10 @@ enum RunCommand {
                 "watch": watcher == nil ? "poll" : "inotify",
             ])
 
+        // Continuous replication runs on its own thread; see ReplicationWorker.
+        let replication = try startReplication(context: context, environment: environment, logger: logger)
+        defer { replication?.stop() }
+
         var loop = RunLoopState(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
         var progress = ProgressReport()
         var isReady = false
@@ -68,6 +72,7 @@ enum RunCommand {
                     loop.scanSucceeded(now: now)
                     progress.update(summary, now: now)
                     if summary.insertedEvents > 0 || summary.quarantined > 0 {
+                        replication?.notify()
                         log(summary, logger: logger)
                         loop.isFoldPending = true
                     }
@@ -163,6 +168,26 @@ enum RunCommand {
         StoreRecovery.markCleanStop(path: settings.databasePath)
         logger.notice("tokenledgerd stopped")
         return 0
+    }
+
+    /// Starts the replication worker when `[replication] target` or the systemd credential
+    /// names a PostgreSQL target; returns `nil` when neither does.
+    private static func startReplication(context: CommandContext, environment: [String: String], logger: Logger)
+        throws -> ReplicationWorker?
+    {
+        let replication = ReplicationSettings.resolve(context.configuration)
+        guard
+            let target = try ConnectionTarget.resolve(
+                argument: nil, option: "to", configured: replication.target, environment: environment)
+        else { return nil }
+        let worker = try ReplicationWorker(
+            databasePath: context.settings.databasePath,
+            replicator: Replicator(target: target, settings: replication, logger: logger), logger: logger)
+        worker.start()
+        logger.notice(
+            "replicating to the central ledger",
+            ["replication.target": target.identifier, "replication.host_id": replication.hostID])
+        return worker
     }
 
     /// Rejects `retention = move` without a directory, or with one inside a spool directory.

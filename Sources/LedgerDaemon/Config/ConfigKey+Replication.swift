@@ -7,7 +7,7 @@ extension ConfigKey {
     public static let hostID = ConfigKey(section: "replication", name: "host_id", kind: .hostIdentifier, option: nil)
     /// Events per `INSERT` at most.
     public static let replicationBatchSize = ConfigKey(
-        section: "replication", name: "batch_size", kind: .count(1...RemoteSchema.maximumBatchSize), option: nil)
+        section: "replication", name: "batch_events", kind: .count(1...RemoteSchema.maximumBatchSize), option: nil)
     /// Seconds libpq waits for a connection.
     public static let connectTimeout = ConfigKey(
         section: "replication", name: "connect_timeout", kind: .seconds, option: nil)

@@ -111,8 +111,9 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
         ] + pullKeys + replicationKeys
 
     /// Keys whose new value a running daemon cannot apply on reload: it holds the lock and the
-    /// open store in the old state directory until it restarts.
-    public static let restartRequired: Set<ConfigKey> = [stateDirectory]
+    /// open store in the old state directory until it restarts, and the replication thread keeps
+    /// the target and settings it started with.
+    public static let restartRequired: Set<ConfigKey> = Set([stateDirectory] + replicationKeys)
 
     /// Looks up the key named `name` in `section`.
     public static func named(_ name: String, in section: String) -> ConfigKey? {

@@ -167,9 +167,14 @@ public struct ConfigChange: Sendable {
         let after = Settings.resolve(current)
         let pullBefore = PullSettings.resolve(previous)
         let pullAfter = PullSettings.resolve(current)
+        let replicationBefore = ReplicationSettings.resolve(previous)
+        let replicationAfter = ReplicationSettings.resolve(current)
         return ConfigKey.all.filter { key in
             if ConfigKey.pullKeys.contains(key) {
                 return pullBefore.value(of: key) != pullAfter.value(of: key)
+            }
+            if ConfigKey.replicationKeys.contains(key) {
+                return replicationBefore.value(of: key) != replicationAfter.value(of: key)
             }
             return before.value(of: key) != after.value(of: key)
         }

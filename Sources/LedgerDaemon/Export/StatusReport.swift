@@ -16,6 +16,8 @@ struct StatusReport {
     var eventCounts: [EventCount]
     var quarantineCounts: [QuarantineCount]
     var lastFoldNanoseconds: Int64?
+    /// How far each replication target is behind, in target order.
+    var replicationLags: [ReplicationLag] = []
 
     static func make(store: Store) throws -> StatusReport {
         let files = try store.files().map { record in
@@ -29,7 +31,14 @@ struct StatusReport {
         return StatusReport(
             schemaVersion: Store.schemaVersion, files: files, eventTotal: try store.eventTotal(),
             eventCounts: try store.eventCounts(), quarantineCounts: try store.quarantineCounts(),
-            lastFoldNanoseconds: try store.foldValue(for: "last_fold_ns").flatMap { Int64($0) })
+            lastFoldNanoseconds: try store.foldValue(for: "last_fold_ns").flatMap { Int64($0) },
+            replicationLags: try store.replicationLags())
+    }
+
+    /// Seconds since the watermark of `lag` last advanced while events wait, 0 when none wait.
+    static func secondsBehind(_ lag: ReplicationLag, now: Int64) -> Double {
+        guard lag.eventsBehind > 0 else { return 0 }
+        return Double(max(0, now - lag.updatedNanoseconds) / 1_000_000) / 1000
     }
 
     /// Human-readable text.
@@ -50,6 +59,12 @@ struct StatusReport {
             text += "  \(count.reason)  \(count.count)\n"
         }
         text += "last fold: " + (lastFoldNanoseconds.map(Timestamp.formatRFC3339) ?? "never") + "\n"
+        let now = WallClock.now()
+        for lag in replicationLags {
+            text +=
+                "replication \(lag.targetID): \(lag.eventsBehind) events behind, "
+                + "\(Self.secondsBehind(lag, now: now)) seconds behind, last event id \(lag.lastEventID)\n"
+        }
         return text
     }
 
@@ -89,6 +104,19 @@ struct StatusReport {
         }
         writer.endObject()
         writer.string("last_fold", lastFoldNanoseconds.map(Timestamp.formatRFC3339))
+        let now = WallClock.now()
+        var lagItems: [String] = []
+        for lag in replicationLags {
+            var item = JSONWriter()
+            item.beginObject()
+            item.string("target", lag.targetID)
+            item.integer("last_event_id", lag.lastEventID)
+            item.integer("events_behind", lag.eventsBehind)
+            item.integer("milliseconds_behind", Int64(Self.secondsBehind(lag, now: now) * 1000))
+            item.endObject()
+            lagItems.append(String(decoding: item.bytes, as: UTF8.self))
+        }
+        writer.raw("replication", "[" + lagItems.joined(separator: ",") + "]")
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
     }

@@ -47,7 +47,7 @@ public struct Folder {
         var census = EventCensus()
         var sessions = SessionTally()
         var count = 0
-        try store.forEachEvent { stored in
+        try Self.forEachEventToFold(in: store) { stored in
             let event = stored.event
             let state = PricingState(stored.cost)
             if event.shape == .gapMarker {
@@ -97,6 +97,16 @@ public struct Folder {
         let snapshot = UISnapshot.make(monthlyRows: monthly, sessions: sessions, newestInstant: census.lastInstant)
         files.append(LedgerFile(name: UISnapshot.fileName, contents: snapshot.json()))
         return FoldResult(metrics: metrics, files: files, eventCount: count, census: census)
+    }
+
+    /// Calls `body` for every event of `source`. A fold's result does not depend on the order of
+    /// events, so the local store streams its table unsorted, with only the columns a fold reads.
+    private static func forEachEventToFold(in source: some EventSource, _ body: (StoredEvent) throws -> Void) throws {
+        if let store = source as? Store {
+            try store.forEachEventUnordered(body)
+        } else {
+            try source.forEachEvent(body)
+        }
     }
 
     /// Returns `manifest.json` describing `files`, which it lists with their SHA-256.

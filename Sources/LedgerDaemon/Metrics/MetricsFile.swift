@@ -40,6 +40,25 @@ final class MetricsFile {
                 lines.append("tokenledgerd_file_bytes_behind{path=\"\(Self.escaped(file.record.path))\"} \(behind)")
             }
         }
+        if !report.replicationLags.isEmpty {
+            let now = WallClock.now()
+            lines.append("# HELP tokenledgerd_replication_events_behind Stored events not yet in the central ledger.")
+            lines.append("# TYPE tokenledgerd_replication_events_behind gauge")
+            for lag in report.replicationLags {
+                lines.append(
+                    "tokenledgerd_replication_events_behind{target=\"\(Self.escaped(lag.targetID))\"} \(lag.eventsBehind)"
+                )
+            }
+            lines.append(
+                "# HELP tokenledgerd_replication_seconds_behind Seconds since replication last advanced while events "
+                    + "wait; 0 when caught up.")
+            lines.append("# TYPE tokenledgerd_replication_seconds_behind gauge")
+            for lag in report.replicationLags {
+                lines.append(
+                    "tokenledgerd_replication_seconds_behind{target=\"\(Self.escaped(lag.targetID))\"} "
+                        + "\(StatusReport.secondsBehind(lag, now: now))")
+            }
+        }
         lines.append("# HELP tokenledgerd_commit_duration_seconds Duration of each batch commit.")
         lines.append("# TYPE tokenledgerd_commit_duration_seconds histogram")
         lines += commitLatency.lines(name: "tokenledgerd_commit_duration_seconds")

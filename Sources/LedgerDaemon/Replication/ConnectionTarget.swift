@@ -8,7 +8,7 @@ import Glibc
 /// connection string given on the command line may not contain a password, because other users
 /// can read a process's arguments in `/proc/PID/cmdline`. ``description`` never shows the string.
 struct ConnectionTarget: CustomStringConvertible {
-    /// The name of the file inside `$CREDENTIALS_DIRECTORY` that holds the connection string.
+    /// The name of the file inside `$CREDENTIALS_DIRECTORY` that contains the connection string.
     static let credentialName = "replication-target"
     /// Connection string files larger than this are rejected: 16 KiB.
     static let maximumFileSize = 16 << 10

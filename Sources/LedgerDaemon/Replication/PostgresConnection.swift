@@ -1,5 +1,5 @@
-import Glibc
 import CLibpq
+import Glibc
 
 /// One libpq connection to the central ledger.
 ///
@@ -33,6 +33,8 @@ final class PostgresConnection {
             PQfinish(connection)
             throw PostgresError(.connectionFailed, "cannot connect to \(target.identifier): \(message)")
         }
+        // Server notices (such as "relation already exists, skipping") would go to stderr unlogged.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
         try execute("SET statement_timeout = \(Int64(statementTimeout * 1000))")
     }

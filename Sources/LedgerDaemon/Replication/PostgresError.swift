@@ -3,7 +3,7 @@
 /// Messages carry libpq's or the server's message and SQLSTATE with every password redacted
 /// (see ``ConnectionTarget/redacted(_:)``), never the values bound to a statement.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure.
+    /// The kind of failure.
     public enum Code: String, Sendable {
         /// The connection string is missing, unreadable or invalid.
         case invalidTarget = "invalid_target"
@@ -11,7 +11,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case connectionFailed = "connection_failed"
         /// A statement failed on the server.
         case statementFailed = "statement_failed"
-        /// The remote schema is newer than this build knows.
+        /// The remote schema is newer than the newest migration of this build.
         case unsupportedSchema = "unsupported_schema"
     }
 
@@ -19,7 +19,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// The SQLSTATE the server reported, such as `23505`; `nil` when there was none.
     public var sqlState: String?
-    /// What failed, with libpq's message, passwords redacted.
+    /// The failure, with libpq's message and passwords redacted.
     public var message: String
 
     /// Creates an error; `message` is redacted here, so no caller can leak a password through it.

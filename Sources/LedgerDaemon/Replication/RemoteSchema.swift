@@ -81,7 +81,7 @@ enum RemoteSchema {
             )
             """)
         try connection.execute("BEGIN")
-        do {
+        do throws(PostgresError) {
             // An arbitrary constant naming tokenledgerd's migration lock.
             try connection.execute("SELECT pg_advisory_xact_lock(7264418301)")
             let rows = try connection.query("SELECT coalesce(max(version), 0) FROM tokenledgerd_schema")

@@ -57,8 +57,9 @@ final class Replicator {
                     targetID: target.identifier, lastEventID: last.eventID, now: WallClock.now())
                 summary.sentEvents += batch.count
                 summary.batches += 1
-                logger.trace(
-                    "replicated batch", ["replication.events": "\(batch.count)", "replication.last_event_id": "\(last.eventID)"])
+                logger.debug(
+                    "replicated batch",
+                    ["replication.events": "\(batch.count)", "replication.last_event_id": "\(last.eventID)"])
             }
         } catch let error as PostgresError {
             connection = nil
