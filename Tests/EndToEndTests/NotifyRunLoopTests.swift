@@ -24,8 +24,11 @@ struct NotifyRunLoopTests {
         let socket = try NotifySocket()
         let process = Process()
         process.executableURL = Harness.binary
+        let config = harness.root.appendingPathComponent("tokenledgerd.conf")
+        try Data("[daemon]\nfold_interval = 60\n".utf8).write(to: config)
         process.arguments = [
             "run", "--spool", harness.spool.path, "--state-dir", harness.state.path, "--poll-interval", "0.1",
+            "--config", config.path,
         ]
         process.currentDirectoryURL = Harness.packageRoot
         var environment = ProcessInfo.processInfo.environment
@@ -53,6 +56,14 @@ struct NotifyRunLoopTests {
         let microseconds = try #require(stamp.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) })
         #expect(microseconds >= beforeReload)
         #expect(Self.waitFor("READY=1", on: socket) != nil, "READY=1 follows a finished reload")
+
+        // An invalid file: the reload is announced and ends in READY=1 with the old settings.
+        try Data("[daemon]\nfold_interval = soon\n".utf8).write(to: config)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(Self.waitFor("RELOADING=1", on: socket) != nil)
+        #expect(Self.waitFor("READY=1", on: socket) != nil, "READY=1 follows a rejected reload")
+        #expect(process.isRunning)
+        #expect(Self.waitFor("WATCHDOG=1", on: socket, timeout: 3) == "WATCHDOG=1")
 
         kill(process.processIdentifier, SIGTERM)
         #expect(Self.waitFor("STOPPING=1", on: socket) != nil)
