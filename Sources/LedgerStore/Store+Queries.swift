@@ -60,15 +60,15 @@ extension Store {
 
     /// Calls `body` for every event in storage order, with only the columns a fold reads.
     ///
-    /// The event's key, request id, requested model, client, account, auth index, service, host
-    /// and spool position are left empty, and `eventID` is set. Without the sort and the join of
+    /// The event's key, requested model, client, account, auth index, service, host and spool
+    /// position are left empty, and `eventID` is set. Without the sort and the join of
     /// ``forEachEvent(_:)``, SQLite streams the table instead of sorting it in a temporary tree.
     public func forEachEventUnordered(_ body: (StoredEvent) throws -> Void) throws {
         let statement = try database.makeStatement(
             """
             SELECT shape, provider, model, session_id, started_at_ns, latency_ms, ttft_ms, status, input_uncached,
                 cache_read, cache_write, output, reasoning, unclassified, usage_state, quality, event_id, cost_nanos,
-                cost_estimated, price_ref, priced_at_ns
+                cost_estimated, price_ref, priced_at_ns, request_id, status_code
             FROM events
             """)
         var texts = TextCache()
@@ -87,6 +87,8 @@ extension Store {
             event.sessionID = statement.text(3)
             event.latencyMilliseconds = statement.optionalInt64(5)
             event.timeToFirstTokenMilliseconds = statement.optionalInt64(6)
+            event.requestID = statement.text(21)
+            event.statusCode = statement.optionalInt64(22).map { Int($0) }
             var stored = StoredEvent(event: event, filePath: nil, lineOffset: nil)
             stored.eventID = statement.int64(16)
             if let pricedAt = statement.optionalInt64(20), let reference = texts.text(statement, 19) {

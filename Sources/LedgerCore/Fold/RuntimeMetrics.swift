@@ -12,6 +12,15 @@ public struct RuntimeMetrics: Sendable, Equatable {
     public var failed = 0
     /// Attempts the client cancelled; excluded from the success rate.
     public var interrupted = 0
+    /// Requests: distinct `request_id`s (retries of one request share it); an attempt without a
+    /// request id counts as a request of its own.
+    public var requests = 0
+    /// Failed attempts whose status code was 4xx (429 included).
+    public var failedClientErrors = 0
+    /// Failed attempts whose status code was 5xx.
+    public var failedServerErrors = 0
+    /// Failed attempts with no status code or another one.
+    public var failedOther = 0
     /// Successful attempts that reported no usage.
     public var usageMissing = 0
     /// Latency percentiles of succeeded attempts, in milliseconds.
@@ -51,6 +60,8 @@ public struct RuntimeMetrics: Sendable, Equatable {
 public struct RuntimeMetricsFolder {
     private struct Accumulator {
         var metrics: RuntimeMetrics
+        var requestIDs: Set<String> = []
+        var attemptsWithoutRequestID = 0
         var latencies: [Int64] = []
         var timesToFirstToken: [Int64] = []
         var outputTokens: Int64 = 0
@@ -103,6 +114,11 @@ public struct RuntimeMetricsFolder {
 
     private static func add(_ event: CanonicalEvent, cost: RecordedCost?, to accumulator: inout Accumulator) {
         accumulator.metrics.attempts += 1
+        if let requestID = event.requestID, !requestID.isEmpty {
+            accumulator.requestIDs.insert(requestID)
+        } else {
+            accumulator.attemptsWithoutRequestID += 1
+        }
         switch event.status {
         case .succeeded:
             accumulator.metrics.succeeded += 1
@@ -121,6 +137,11 @@ public struct RuntimeMetricsFolder {
             }
         case .failed:
             accumulator.metrics.failed += 1
+            switch event.statusCode ?? 0 {
+            case 400...499: accumulator.metrics.failedClientErrors += 1
+            case 500...599: accumulator.metrics.failedServerErrors += 1
+            default: accumulator.metrics.failedOther += 1
+            }
         case .interrupted:
             accumulator.metrics.interrupted += 1
         }
@@ -145,6 +166,7 @@ public struct RuntimeMetricsFolder {
     public func results() -> [RuntimeMetrics] {
         accumulators.map { accumulator in
             var metrics = accumulator.metrics
+            metrics.requests = accumulator.requestIDs.count + accumulator.attemptsWithoutRequestID
             let latencies = accumulator.latencies.sorted()
             metrics.latencyP50 = Self.percentile(latencies, 0.50)
             metrics.latencyP95 = Self.percentile(latencies, 0.95)

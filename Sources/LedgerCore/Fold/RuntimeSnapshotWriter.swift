@@ -16,7 +16,8 @@ public enum RuntimeSnapshotWriter {
     public static func extended(_ metrics: [RuntimeMetrics]) -> String {
         var writer = CSVWriter()
         writer.appendRecord([
-            "provider", "model", "attempts", "succeeded", "failed", "interrupted", "usage_missing", "success_rate",
+            "provider", "model", "attempts", "requests", "succeeded", "failed", "failed_4xx", "failed_5xx",
+            "failed_other", "interrupted", "usage_missing", "success_rate",
             "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "ttft_p50_ms", "ttft_p95_ms",
             "output_tokens_per_second", "input_uncached_tokens", "cache_read_tokens", "cache_write_tokens",
             "output_tokens", "reasoning_tokens", "unclassified_tokens", "priced_attempts", "unpriced_attempts",
@@ -24,8 +25,10 @@ public enum RuntimeSnapshotWriter {
         ])
         for metric in metrics {
             writer.appendRecord([
-                metric.provider, metric.model, String(metric.attempts), String(metric.succeeded),
-                String(metric.failed), String(metric.interrupted), String(metric.usageMissing),
+                metric.provider, metric.model, String(metric.attempts), String(metric.requests),
+                String(metric.succeeded),
+                String(metric.failed), String(metric.failedClientErrors), String(metric.failedServerErrors),
+                String(metric.failedOther), String(metric.interrupted), String(metric.usageMissing),
                 fixed(metric.successRate), fixed(metric.latencyP50), fixed(metric.latencyP95),
                 fixed(metric.latencyP99), fixed(metric.timeToFirstTokenP50), fixed(metric.timeToFirstTokenP95),
                 fixed(metric.outputTokensPerSecond), String(metric.buckets.inputUncached),
