@@ -126,46 +126,7 @@ extension Store {
         }
     }
 
-    // NOTE: this statement repeats the event insert of `commit(_:)`, which is private to
-    // Store.swift; both must name the same columns.
     private func insertEvent(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
-        let statement = try database.cachedStatement(
-            """
-            INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
-                                started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
-                                cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
-                                account_id, auth_index, service_name, host_name, file_id, line_offset)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(event_key) DO NOTHING
-            """)
-        statement.bind(EventKeyCoding.bytes(event.key), at: 0)
-        statement.bind(event.shape.rawValue, at: 1)
-        statement.bind(event.provider, at: 2)
-        statement.bind(event.model, at: 3)
-        statement.bind(event.requestedModel, at: 4)
-        statement.bind(event.sessionID, at: 5)
-        statement.bind(event.requestID, at: 6)
-        statement.bind(event.startedAtNanoseconds, at: 7)
-        statement.bind(event.latencyMilliseconds, at: 8)
-        statement.bind(event.timeToFirstTokenMilliseconds, at: 9)
-        statement.bind(event.status.rawValue, at: 10)
-        statement.bind(event.statusCode, at: 11)
-        statement.bind(event.buckets.inputUncached, at: 12)
-        statement.bind(event.buckets.cacheRead, at: 13)
-        statement.bind(event.buckets.cacheWrite, at: 14)
-        statement.bind(event.buckets.output, at: 15)
-        statement.bind(event.buckets.reasoning, at: 16)
-        statement.bind(event.buckets.unclassified, at: 17)
-        statement.bind(event.usageState.rawValue, at: 18)
-        statement.bind(event.quality.rawValue, at: 19)
-        statement.bind(event.clientKeyID, at: 20)
-        statement.bind(event.accountID, at: 21)
-        statement.bind(event.authIndex, at: 22)
-        statement.bind(event.serviceName, at: 23)
-        statement.bind(event.hostName, at: 24)
-        statement.bind(fileID, at: 25)
-        statement.bind(lineOffset, at: 26)
-        try statement.run()
-        return database.changes
+        try insert(event, fileID: fileID, lineOffset: lineOffset)
     }
 }

@@ -155,6 +155,11 @@ public final class Store {
     }
 
     private func insert(_ positioned: PositionedEvent, fileID: Int64?) throws(StoreError) -> Int {
+        try insert(positioned.event, fileID: fileID, lineOffset: positioned.lineOffset)
+    }
+
+    /// Inserts one event unless its key is stored; returns 1 when it was new, else 0.
+    func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
         let statement = try database.cachedStatement(
             """
             INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
@@ -164,7 +169,6 @@ public final class Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(event_key) DO NOTHING
             """)
-        let event = positioned.event
         statement.bind(EventKeyCoding.bytes(event.key), at: 0)
         statement.bind(event.shape.rawValue, at: 1)
         statement.bind(event.provider, at: 2)
@@ -191,7 +195,7 @@ public final class Store {
         statement.bind(event.serviceName, at: 23)
         statement.bind(event.hostName, at: 24)
         statement.bind(fileID, at: 25)
-        statement.bind(positioned.lineOffset, at: 26)
+        statement.bind(lineOffset, at: 26)
         try statement.run()
         return database.changes
     }
