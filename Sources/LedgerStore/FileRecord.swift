@@ -2,7 +2,7 @@ import LedgerCore
 
 /// The store's row for one tracked spool file identity.
 public struct FileRecord: Sendable, Equatable {
-    /// Where a file stands in its life.
+    /// The life-cycle state of a tracked file.
     public enum State: String, Sendable {
         /// Present at its path and possibly still growing.
         case active

@@ -35,7 +35,8 @@ public struct QuarantineCount: Sendable, Equatable {
 }
 
 extension Store {
-    private static let eventColumns = """
+    /// The columns ``readEvent(_:)`` reads, in its order; `e` is `events` and `f` is `files`.
+    static let eventColumns = """
         e.event_key, e.shape, e.provider, e.model, e.requested_model, e.session_id, e.request_id, e.started_at_ns,
         e.latency_ms, e.ttft_ms, e.status, e.status_code, e.input_uncached, e.cache_read, e.cache_write, e.output,
         e.reasoning, e.unclassified, e.usage_state, e.quality, e.client_key_id, e.account_id, e.auth_index,
@@ -100,7 +101,8 @@ extension Store {
         }
     }
 
-    private static func readEvent(_ statement: Statement) -> StoredEvent {
+    /// Reads an event from a row selected with ``eventColumns``.
+    static func readEvent(_ statement: Statement) -> StoredEvent {
         let buckets = TokenBuckets(
             inputUncached: statement.int64(12), cacheRead: statement.int64(13), cacheWrite: statement.int64(14),
             output: statement.int64(15), reasoning: statement.int64(16), unclassified: statement.int64(17))

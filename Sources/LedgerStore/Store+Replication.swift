@@ -53,7 +53,7 @@ extension Store {
     public func events(afterID: Int64, limit: Int) throws -> [StoredEvent] {
         let statement = try database.cachedStatement(
             """
-            SELECT \(Self.replicatedColumns)
+            SELECT \(Self.eventColumns)
             FROM events e LEFT JOIN files f ON f.file_id = e.file_id
             WHERE e.event_id > ? ORDER BY e.event_id LIMIT ?
             """)
@@ -61,7 +61,7 @@ extension Store {
         statement.bind(limit, at: 1)
         var events: [StoredEvent] = []
         while try statement.step() {
-            events.append(Self.readReplicatedEvent(statement))
+            events.append(Self.readEvent(statement))
         }
         statement.reset()
         return events
@@ -93,50 +93,6 @@ extension Store {
         let count = statement.int64(0)
         statement.reset()
         return count
-    }
-
-    // NOTE: these mirror the private column list and reader of `forEachEvent` in
-    // Store+Queries.swift; a column added there must be added here too.
-    private static let replicatedColumns = """
-        e.event_key, e.shape, e.provider, e.model, e.requested_model, e.session_id, e.request_id, e.started_at_ns,
-        e.latency_ms, e.ttft_ms, e.status, e.status_code, e.input_uncached, e.cache_read, e.cache_write, e.output,
-        e.reasoning, e.unclassified, e.usage_state, e.quality, e.client_key_id, e.account_id, e.auth_index,
-        e.service_name, e.host_name, f.path, e.line_offset, e.event_id, e.cost_nanos, e.cost_estimated,
-        e.price_ref, e.priced_at_ns
-        """
-
-    private static func readReplicatedEvent(_ statement: Statement) -> StoredEvent {
-        let buckets = TokenBuckets(
-            inputUncached: statement.int64(12), cacheRead: statement.int64(13), cacheWrite: statement.int64(14),
-            output: statement.int64(15), reasoning: statement.int64(16), unclassified: statement.int64(17))
-        var event = CanonicalEvent(
-            key: EventKeyCoding.key(statement.blob(0) ?? []) ?? EventKey(high: 0, low: 0),
-            shape: SourceShape(rawValue: statement.text(1) ?? "") ?? .usageQueue,
-            provider: statement.text(2) ?? "", model: statement.text(3) ?? "",
-            startedAtNanoseconds: statement.int64(7),
-            status: EventStatus(rawValue: statement.text(10) ?? "") ?? .failed, buckets: buckets,
-            usageState: UsageState(rawValue: statement.text(18) ?? "") ?? .missing,
-            quality: UsageQuality(rawValue: statement.text(19) ?? "") ?? .complete)
-        event.requestedModel = statement.text(4)
-        event.sessionID = statement.text(5)
-        event.requestID = statement.text(6)
-        event.latencyMilliseconds = statement.optionalInt64(8)
-        event.timeToFirstTokenMilliseconds = statement.optionalInt64(9)
-        event.statusCode = statement.optionalInt64(11).map { Int($0) }
-        event.clientKeyID = statement.text(20)
-        event.accountID = statement.text(21)
-        event.authIndex = statement.text(22)
-        event.serviceName = statement.text(23)
-        event.hostName = statement.text(24)
-        var cost: RecordedCost?
-        if let pricedAt = statement.optionalInt64(31), let reference = statement.text(30) {
-            cost = RecordedCost(
-                nanos: statement.optionalInt64(28), isEstimated: statement.int64(29) != 0, priceReference: reference,
-                pricedAtNanoseconds: pricedAt)
-        }
-        return StoredEvent(
-            event: event, eventID: statement.int64(27), filePath: statement.text(25),
-            lineOffset: statement.optionalInt64(26), cost: cost)
     }
 }
 

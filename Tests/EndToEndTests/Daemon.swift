@@ -37,7 +37,7 @@ final class Daemon {
 }
 
 extension Harness {
-    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass; returns whether it held.
+    /// Polls `condition` every 20 ms until it is true or `timeout` seconds pass; returns its last value.
     func waitUntil(timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

@@ -24,7 +24,7 @@ public struct IngestOptions: Sendable {
     public init() {}
 }
 
-/// What one ingestion pass did.
+/// The counts of one ingestion pass.
 public struct IngestSummary: Sendable, Equatable {
     /// Files examined.
     public var files = 0
@@ -201,8 +201,8 @@ public final class Ingestor {
             probe = try ContentProbe(opened: opened, offset: 0, options: options)
         }
         // Size and modification time are stored only once a pass has read the file to its end
-        // (below), never with an intermediate batch: a crash after that batch must not leave a row
-        // that claims the file is unchanged since it was read through.
+        // (below), never with an intermediate batch. Otherwise a crash after that batch would
+        // leave a row claiming the file was read through, and the next pass would skip the rest.
         record.birthNanoseconds = opened.birthNanoseconds
         record.compression = opened.compression
 
@@ -251,7 +251,7 @@ public final class Ingestor {
         record.compression == .none ? max(0, size - record.committedOffset) : 0
     }
 
-    /// Whether a file with a stored identity still holds the content that was read: same birth
+    /// Whether a file with a stored identity still contains the content that was read: same birth
     /// time, its head and the bytes before the committed offset unchanged, not shorter than the
     /// offset.
     private func isSameContent(_ stored: FileRecord, opened: OpenedSpoolFile, probe: ContentProbe) -> Bool {
@@ -286,7 +286,7 @@ public final class Ingestor {
         // The last bytes before `bufferStart`, so that every commit can hash the bytes before
         // its offset without reading them again.
         var tailWindow = probe.tail
-        // A new identity, or one whose head grew, is committed even when it holds no complete
+        // A new identity, or one whose head grew, is committed even when it contains no complete
         // line yet, so that the next pass recognizes it.
         var mustCommit = record.fileID == 0 || probe.isChanged(from: record)
         record.headLength = Int64(probe.head.count)
@@ -555,7 +555,7 @@ struct SpoolFileIdentity: Hashable {
     var inode: UInt64
 }
 
-/// What is known about an open spool file before reading it.
+/// The identity, times, size and compression of an open spool file, read before its content.
 struct OpenedSpoolFile {
     var file: FileDescriptor
     var identity: SpoolFileIdentity
