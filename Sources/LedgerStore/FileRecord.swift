@@ -30,7 +30,7 @@ public struct FileRecord: Sendable, Equatable {
     /// `st_ino` of the file.
     public var inode: UInt64
     /// The file's birth time in nanoseconds since the epoch, when the filesystem reports one; it
-    /// tells a reused inode from the file that had it before.
+    /// distinguishes a reused inode from the file that had it before.
     public var birthNanoseconds: Int64?
     /// The file's modification time when last read, in nanoseconds since the epoch.
     public var modifiedNanoseconds: Int64
