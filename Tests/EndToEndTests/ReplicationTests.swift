@@ -96,48 +96,82 @@ struct ReplicationTests {
         #expect(!run.stderr.contains("hunter2"))
     }
 
+    /// The size of the kill test: events, kills and the outage. The environment variables
+    /// `TOKENLEDGERD_REPLICATION_EVENTS`, `..._KILLS` and `..._OUTAGE_SECONDS` change it, for a
+    /// quicker local run or a longer soak.
+    struct KillTestSize {
+        var events = 100_000
+        var kills = 20
+        var outageSeconds = 10
+
+        init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+            func value(_ name: String) -> Int? {
+                environment["TOKENLEDGERD_REPLICATION_" + name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            }
+            events = value("EVENTS") ?? events
+            kills = value("KILLS") ?? kills
+            outageSeconds = value("OUTAGE_SECONDS") ?? outageSeconds
+        }
+    }
+
     @Test("kills and an outage lose nothing")
     func killsAndOutage() throws {
         guard let server = try Self.startServer() else { return }
         defer { server.tearDown() }
         let harness = try Harness()
         defer { harness.cleanUp() }
-        let eventCount = 20_000
-        try Self.writeGeneratedSpool(events: eventCount, to: harness.spool.appendingPathComponent("generated.jsonl"))
+        let size = KillTestSize()
+        print("replication kill test: \(size.events) events, \(size.kills) kills, \(size.outageSeconds) s outage")
+        try Self.writeGeneratedSpool(events: size.events, to: harness.spool.appendingPathComponent("generated.jsonl"))
         #expect(try harness.runOnce().status == 0)
         let localCount = try harness.query("SELECT count(*) FROM events")
-        #expect(localCount == String(eventCount))
+        #expect(localCount == String(size.events))
+        let lastEventID = Int(try harness.query("SELECT max(event_id) FROM events")) ?? -1
         let target = try Self.writeTarget(server, in: harness)
         let config = harness.root.appendingPathComponent("replication.conf")
         try Data("[replication]\nbatch_events = 200\nhost_id = torture\n".utf8).write(to: config)
         let arguments = [
-            Harness.binary.path, "replicate", "--to", "@" + target, "--state-dir", harness.state.path, "--config",
-            config.path,
+            "replicate", "--to", "@" + target, "--state-dir", harness.state.path, "--config", config.path,
         ]
+        func watermark() -> Int {
+            Int((try? harness.query("SELECT last_event_id FROM replication_watermarks")) ?? "") ?? 0
+        }
+        // Each kill waits until the watermark passes a random point of its share of the catch-up,
+        // so that every kill lands during the catch-up, spread over it, after a committed batch.
         var generator = SystemRandomNumberGenerator()
-        for round in 0..<8 {
+        let share = lastEventID / (size.kills + 1)
+        var killedAt: [Int] = []
+        for round in 0..<size.kills {
             let process = Process()
             process.executableURL = Harness.binary
-            process.arguments = Array(arguments.dropFirst())
+            process.arguments = arguments
             process.currentDirectoryURL = Harness.packageRoot
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 150_000...400_000, using: &generator))
             let commandLine =
                 (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/cmdline")))
                 ?? Data()
             #expect(!String(decoding: commandLine, as: UTF8.self).contains(server.password))
-            if round == 4 {
+            if round == size.kills / 2 {
                 // An outage in the middle: the replicator backs off and resumes when the server returns.
                 try server.stop()
-                usleep(3_000_000)
+                usleep(UInt32(size.outageSeconds) * 1_000_000)
                 try server.start()
-                usleep(UInt32.random(in: 100_000...300_000, using: &generator))
+            }
+            let point = round * share + Int.random(in: 1...max(1, share), using: &generator)
+            let deadline = Date().addingTimeInterval(120)
+            while watermark() < point && process.isRunning && Date() < deadline {
+                usleep(2_000)
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            killedAt.append(watermark())
         }
-        let final = try harness.run(Array(arguments.dropFirst()))
+        print("replication kill test: watermark after each kill \(killedAt)")
+        // Every kill landed before the catch-up ended, so each one interrupted it.
+        #expect(killedAt.count == size.kills)
+        #expect(killedAt.allSatisfy { $0 < lastEventID }, "\(killedAt)")
+        let final = try harness.run(arguments)
         #expect(final.status == 0, "\(final.stderr)")
         #expect(!final.stderr.contains(server.password))
 
@@ -145,9 +179,7 @@ struct ReplicationTests {
         let remoteKeys = try server.query("SELECT encode(event_key, 'hex') FROM events ORDER BY 1")
         #expect(try server.query("SELECT count(*) FROM events") == localCount)
         #expect(remoteKeys == localKeys)
-        #expect(
-            try harness.query("SELECT last_event_id FROM replication_watermarks")
-                == harness.query("SELECT max(event_id) FROM events"))
+        #expect(watermark() == lastEventID)
     }
 
     /// Writes `events` usage queue records, nine seconds apart from 2026-10-31, spread over two months so
