@@ -85,6 +85,50 @@ enum Schema {
             last_event_id INTEGER NOT NULL,
             updated_ns INTEGER NOT NULL
         );
+        """,
+        // The unique index moves from event_key alone to (started_at_ns, event_key). Random keys
+        // spread inserts over the whole index; events arriving in time order extend the new one
+        // at its end. SQLite cannot drop a column's UNIQUE constraint, so the table is rebuilt.
         """
+        CREATE TABLE events_rebuilt (
+            event_id INTEGER PRIMARY KEY,
+            event_key BLOB NOT NULL,
+            shape TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            requested_model TEXT,
+            session_id TEXT,
+            request_id TEXT,
+            started_at_ns INTEGER NOT NULL,
+            latency_ms INTEGER,
+            ttft_ms INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'interrupted')),
+            status_code INTEGER,
+            input_uncached INTEGER NOT NULL CHECK (input_uncached >= 0),
+            cache_read INTEGER NOT NULL CHECK (cache_read >= 0),
+            cache_write INTEGER NOT NULL CHECK (cache_write >= 0),
+            output INTEGER NOT NULL CHECK (output >= 0),
+            reasoning INTEGER NOT NULL CHECK (reasoning >= 0),
+            unclassified INTEGER NOT NULL CHECK (unclassified >= 0),
+            usage_state TEXT NOT NULL CHECK (usage_state IN ('present', 'zero', 'missing')),
+            quality TEXT NOT NULL CHECK (quality IN ('complete', 'inconsistent', 'unclassified')),
+            client_key_id TEXT,
+            account_id TEXT,
+            auth_index TEXT,
+            service_name TEXT,
+            host_name TEXT,
+            file_id INTEGER REFERENCES files(file_id),
+            line_offset INTEGER,
+            cost_nanos INTEGER,
+            cost_estimated INTEGER,
+            price_ref TEXT,
+            priced_at_ns INTEGER
+        );
+        INSERT INTO events_rebuilt SELECT * FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_rebuilt RENAME TO events;
+        CREATE UNIQUE INDEX events_started_key ON events(started_at_ns, event_key);
+        CREATE INDEX events_unpriced ON events(event_id) WHERE priced_at_ns IS NULL;
+        """,
     ]
 }

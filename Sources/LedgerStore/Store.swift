@@ -13,8 +13,11 @@ public final class Store {
     public var commitObserver: ((Int64) -> Void)?
 
     /// Opens the store at `path`, creating and migrating it as needed.
+    ///
+    /// `beforeMigrating` is called with the store's schema version and this build's before an
+    /// existing store is migrated, which can take long on a large store.
     /// - Throws: ``StoreError``; `corrupt` when the file is not a usable database.
-    public init(path: String) throws(StoreError) {
+    public init(path: String, beforeMigrating: (_ from: Int, _ to: Int) -> Void = { _, _ in }) throws(StoreError) {
         database = try Database(path: path)
         try database.execute("PRAGMA busy_timeout = 5000")
         let mode = try database.scalarText("PRAGMA journal_mode = WAL")
@@ -24,19 +27,22 @@ public final class Store {
         }
         try database.execute("PRAGMA synchronous = NORMAL")
         try database.execute("PRAGMA foreign_keys = ON")
-        try migrate()
+        try migrate(beforeMigrating: beforeMigrating)
     }
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { SchemaVersion.current }
 
-    private func migrate() throws(StoreError) {
+    private func migrate(beforeMigrating: (Int, Int) -> Void) throws(StoreError) {
         let version = Int(try database.scalarInt("PRAGMA user_version"))
         guard version <= Schema.migrations.count else {
             throw StoreError(
                 code: .unsupportedSchema,
                 message: "schema version \(version) is newer than this build's \(Schema.migrations.count); "
                     + "upgrade tokenledgerd or point it at another state directory")
+        }
+        if version > 0 && version < Schema.migrations.count {
+            beforeMigrating(version, Schema.migrations.count)
         }
         for (index, migration) in Schema.migrations.enumerated().dropFirst(version) {
             try database.transaction { () throws(StoreError) in
@@ -167,7 +173,7 @@ public final class Store {
                                 cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
                                 account_id, auth_index, service_name, host_name, file_id, line_offset)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(event_key) DO NOTHING
+            ON CONFLICT(started_at_ns, event_key) DO NOTHING
             """)
         statement.bind(EventKeyCoding.bytes(event.key), at: 0)
         statement.bind(event.shape.rawValue, at: 1)

@@ -27,7 +27,7 @@ enum RunCommand {
         defer { withExtendedLifetime(lock) {} }
         let notifier = ServiceNotifier(environment: environment, logger: logger)
         let store = try StoreRecovery.open(path: settings.databasePath, logger: logger) {
-            // A full check of a large store can outlast the default start timeout.
+            // A migration or a full check of a large store can outlast the default start timeout.
             notifier.extendTimeout(microseconds: 600_000_000)
         }
         var ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)

@@ -20,8 +20,8 @@ enum StoreRecovery {
     static let alwaysCheckedSize: Int64 = 256 << 20
 
     /// Opens the store, checking and if needed replacing it.
-    /// - Parameter beforeCheck: called before a full check starts, for example to extend a
-    ///   service manager's start timeout.
+    /// - Parameter beforeCheck: called before a schema migration or a full check starts, for
+    ///   example to extend a service manager's start timeout.
     static func open(path: String, logger: Logger, beforeCheck: () -> Void = {}) throws -> Store {
         let marker = FilePath.join(FilePath.directory(of: path), cleanStopMarker)
         let wasCleanStop = access(marker, F_OK) == 0
@@ -29,7 +29,12 @@ enum StoreRecovery {
         var info = stat()
         let size = stat(path, &info) == 0 ? Int64(info.st_size) : 0
         do {
-            let store = try Store(path: path)
+            let store = try Store(path: path) { from, to in
+                beforeCheck()
+                logger.notice(
+                    "migrating the store to a new schema; a large store takes a while",
+                    ["db.file": path, "schema.from": "\(from)", "schema.to": "\(to)"])
+            }
             if !wasCleanStop || size <= alwaysCheckedSize {
                 beforeCheck()
                 let check = try store.database.scalarText("PRAGMA quick_check") ?? "no result"
