@@ -1,4 +1,6 @@
 /// The store's schema, as forward-only migrations numbered by `PRAGMA user_version`.
+///
+/// A released migration is never edited: a store that already ran it would not run it again.
 enum Schema {
     /// The migrations in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
     static let migrations: [String] = [
@@ -85,6 +87,15 @@ enum Schema {
             last_event_id INTEGER NOT NULL,
             updated_ns INTEGER NOT NULL
         );
+        """,
         """
+        -- The tool-call tokens of a tokenledger normalized event. They are parts of input_uncached
+        -- and output, which keep their meaning for every shape, and 0 for every other shape and for
+        -- events stored before this migration.
+        ALTER TABLE events ADD COLUMN tool_input_tokens INTEGER NOT NULL DEFAULT 0
+            CHECK (tool_input_tokens >= 0);
+        ALTER TABLE events ADD COLUMN tool_output_tokens INTEGER NOT NULL DEFAULT 0
+            CHECK (tool_output_tokens >= 0);
+        """,
     ]
 }

@@ -16,6 +16,15 @@ public struct PricingCandidate: Sendable, Equatable {
     public var usageState: UsageState
     /// The cost recorded now; `nil` while the event is unpriced.
     public var cost: RecordedCost?
+    /// The tool-call part of `buckets.inputUncached` (see ``CanonicalEvent/toolInputTokens``).
+    public var toolInputTokens: Int64 = 0
+    /// The tool-call part of `buckets.output` (see ``CanonicalEvent/toolOutputTokens``).
+    public var toolOutputTokens: Int64 = 0
+
+    /// The counts to bill: the buckets with the tool parts moved out into tokenledger's tool counters.
+    public var billableTokens: BillableTokens {
+        BillableTokens(buckets: buckets, separatingToolInput: toolInputTokens, toolOutput: toolOutputTokens)
+    }
 }
 
 /// A priced-or-unpriced total over a set of events.
@@ -43,7 +52,8 @@ extension Store {
         let statement = try database.cachedStatement(
             """
             SELECT event_id, provider, model, started_at_ns, input_uncached, cache_read, cache_write, output,
-                   reasoning, unclassified, usage_state, cost_nanos, cost_estimated, price_ref, priced_at_ns
+                   reasoning, unclassified, usage_state, cost_nanos, cost_estimated, price_ref, priced_at_ns,
+                   tool_input_tokens, tool_output_tokens
             FROM events WHERE \(conditions.joined(separator: " AND ")) ORDER BY event_id LIMIT ?
             """)
         statement.bind(afterID, at: 0)
@@ -62,6 +72,8 @@ extension Store {
                     inputUncached: statement.int64(4), cacheRead: statement.int64(5), cacheWrite: statement.int64(6),
                     output: statement.int64(7), reasoning: statement.int64(8), unclassified: statement.int64(9)),
                 usageState: UsageState(rawValue: statement.text(10) ?? "") ?? .missing)
+            candidate.toolInputTokens = statement.int64(15)
+            candidate.toolOutputTokens = statement.int64(16)
             if let pricedAt = statement.optionalInt64(14), let reference = statement.text(13) {
                 candidate.cost = RecordedCost(
                     nanos: statement.optionalInt64(11), isEstimated: statement.int64(12) != 0,

@@ -41,7 +41,7 @@ extension Store {
         e.latency_ms, e.ttft_ms, e.status, e.status_code, e.input_uncached, e.cache_read, e.cache_write, e.output,
         e.reasoning, e.unclassified, e.usage_state, e.quality, e.client_key_id, e.account_id, e.auth_index,
         e.service_name, e.host_name, f.path, e.line_offset, e.event_id, e.cost_nanos, e.cost_estimated,
-        e.price_ref, e.priced_at_ns
+        e.price_ref, e.priced_at_ns, e.tool_input_tokens, e.tool_output_tokens
         """
 
     /// Calls `body` for every event in timestamp order, ties broken by event key.
@@ -125,6 +125,8 @@ extension Store {
         event.authIndex = statement.text(22)
         event.serviceName = statement.text(23)
         event.hostName = statement.text(24)
+        event.toolInputTokens = statement.int64(32)
+        event.toolOutputTokens = statement.int64(33)
         var stored = StoredEvent(event: event, filePath: statement.text(25), lineOffset: statement.optionalInt64(26))
         stored.eventID = statement.int64(27)
         if let pricedAt = statement.optionalInt64(31), let reference = statement.text(30) {

@@ -102,6 +102,7 @@ extension PricingCandidate {
         self.init(
             eventID: stored.eventID, provider: stored.event.provider, model: stored.event.model,
             startedAtNanoseconds: stored.event.startedAtNanoseconds, buckets: stored.event.buckets,
-            usageState: stored.event.usageState, cost: stored.cost)
+            usageState: stored.event.usageState, cost: stored.cost, toolInputTokens: stored.event.toolInputTokens,
+            toolOutputTokens: stored.event.toolOutputTokens)
     }
 }
