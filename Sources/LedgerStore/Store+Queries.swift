@@ -69,7 +69,7 @@ extension Store {
             """
             SELECT shape, provider, model, session_id, started_at_ns, latency_ms, ttft_ms, status, input_uncached,
                 cache_read, cache_write, output, reasoning, unclassified, usage_state, quality, event_id, cost_nanos,
-                cost_estimated, price_ref, priced_at_ns, request_id, status_code
+                cost_estimated, price_ref, priced_at_ns, request_id, status_code, tool_input_tokens, tool_output_tokens
             FROM events
             """)
         var texts = TextCache()
@@ -90,6 +90,8 @@ extension Store {
             event.timeToFirstTokenMilliseconds = statement.optionalInt64(6)
             event.requestID = statement.text(21)
             event.statusCode = statement.optionalInt64(22).map { Int($0) }
+            event.toolInputTokens = statement.int64(23)
+            event.toolOutputTokens = statement.int64(24)
             var stored = StoredEvent(event: event, filePath: nil, lineOffset: nil)
             stored.eventID = statement.int64(16)
             if let pricedAt = statement.optionalInt64(20), let reference = texts.text(statement, 19) {
