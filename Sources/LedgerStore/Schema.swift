@@ -96,6 +96,22 @@ enum Schema {
             CHECK (tool_input_tokens >= 0);
         ALTER TABLE events ADD COLUMN tool_output_tokens INTEGER NOT NULL DEFAULT 0
             CHECK (tool_output_tokens >= 0);
+
+        -- Cost changes: each recorded cost takes the next value of cost_change_sequence, which
+        -- never decreases (deleted events do not free their values), so replication can send the
+        -- costs changed after a watermark. NULL for an event whose cost was never recorded.
+        ALTER TABLE events ADD COLUMN cost_change_seq INTEGER;
+        CREATE INDEX events_cost_changes ON events(cost_change_seq) WHERE cost_change_seq IS NOT NULL;
+        CREATE TABLE cost_change_sequence (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_value INTEGER NOT NULL
+        );
+        -- Costs recorded before this migration count as changes, so each target receives them once.
+        UPDATE events SET cost_change_seq = event_id WHERE priced_at_ns IS NOT NULL;
+        INSERT INTO cost_change_sequence (id, last_value)
+            VALUES (1, (SELECT coalesce(max(cost_change_seq), 0) FROM events));
+        -- The last cost change each target has committed, written only after the remote COMMIT.
+        ALTER TABLE replication_watermarks ADD COLUMN last_cost_change_seq INTEGER NOT NULL DEFAULT 0;
         """,
     ]
 }

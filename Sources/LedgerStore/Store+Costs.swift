@@ -85,13 +85,26 @@ extension Store {
         return candidates
     }
 
-    /// Records the cost of one event, or clears it to unpriced when `cost` is `nil`.
+    /// Records the cost of one event, or clears it to unpriced when `cost` is `nil`, and gives the
+    /// event the next cost change sequence value, so replication sends the change.
     ///
-    /// Call it inside ``Database/transaction(_:)`` to write a batch at once.
+    /// Call it inside ``Database/transaction(_:)`` to write a batch at once. Outside one, it opens
+    /// its own, because the sequence value and the cost must become visible together: a reader
+    /// that saw a later value first would move its watermark past this change.
     public func recordCost(_ cost: RecordedCost?, eventID: Int64) throws(StoreError) {
+        guard database.isInTransaction else {
+            try database.transaction { () throws(StoreError) in try recordCost(cost, eventID: eventID) }
+            return
+        }
+        // The sequence advances first: a value that no event ends up holding is a harmless gap.
+        let advance = try database.cachedStatement("UPDATE cost_change_sequence SET last_value = last_value + 1")
+        try advance.run()
         let statement = try database.cachedStatement(
-            "UPDATE events SET cost_nanos = ?, cost_estimated = ?, price_ref = ?, priced_at_ns = ? WHERE event_id = ?"
-        )
+            """
+            UPDATE events SET cost_nanos = ?, cost_estimated = ?, price_ref = ?, priced_at_ns = ?,
+                              cost_change_seq = (SELECT last_value FROM cost_change_sequence)
+            WHERE event_id = ?
+            """)
         statement.bind(cost?.nanos, at: 0)
         statement.bind(cost.map { $0.isEstimated ? 1 : 0 }, at: 1)
         statement.bind(cost?.priceReference, at: 2)

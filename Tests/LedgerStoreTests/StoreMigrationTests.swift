@@ -83,6 +83,10 @@ struct StoreMigrationTests {
         #expect(unpriced.lineOffset == 300)
         #expect(unpriced.cost == nil)
         #expect(try store.files().map(\.committedOffset) == [600])
+
+        // The cost recorded under version 1 counts as a change, so every target receives it once.
+        #expect(try store.costChanges(afterSequence: 0, limit: 10).map(\.sequence) == [1])
+        #expect(try store.database.scalarInt("SELECT last_value FROM cost_change_sequence") == 1)
     }
 
     @Test("migrated store keeps tool tokens")
