@@ -132,7 +132,11 @@ struct CostRecorder {
                 guard let last = batch.last else { break }
                 for candidate in batch {
                     summary.examined += 1
-                    try store.recordCost(cost(of: candidate, now: now, summary: &summary), eventID: candidate.eventID)
+                    let newCost = cost(of: candidate, now: now, summary: &summary)
+                    // An event that stays unpriced has no change to record, so replication sends nothing.
+                    if newCost != nil || candidate.cost != nil {
+                        try store.recordCost(newCost, eventID: candidate.eventID)
+                    }
                 }
                 afterID = last.eventID
             }
