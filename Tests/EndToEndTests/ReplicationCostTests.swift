@@ -111,6 +111,11 @@ struct ReplicationCostTests {
         #expect(reprice.status == 0, "\(reprice.stderr)")
         #expect(reprice.stdout == "repriced 5 events: total 9.115 USD -> 9.5525 USD, priced 2 -> 2\n")
 
+        // The fold priced the two events with values 1 and 2, and reprice gave them 3 and 4.
+        let waiting = try harness.run(["status", "--json", "--state-dir", harness.state.path])
+        #expect(waiting.status == 0, "\(waiting.stderr)")
+        #expect(waiting.stdout.contains(#""events_behind":0,"last_cost_change":2,"cost_changes_behind":2,"#))
+
         let second = try Self.replicate(harness, target: target)
         #expect(second.contains("replication.events=0"))
         // The three events without a price stay unpriced, which is no change.
@@ -118,6 +123,9 @@ struct ReplicationCostTests {
         #expect(try server.query(toolQuery) == "300000|50000|4305000000")
         let localReference = try harness.query("SELECT price_ref FROM events WHERE session_id = 's-tools'")
         #expect(try server.query("SELECT price_ref FROM events WHERE session_id = 's-tools'") == localReference)
+
+        let caughtUp = try harness.run(["status", "--json", "--state-dir", harness.state.path])
+        #expect(caughtUp.stdout.contains(#""last_cost_change":4,"cost_changes_behind":0,"milliseconds_behind":0}"#))
 
         let third = try Self.replicate(harness, target: target)
         #expect(third.contains("replication.events=0"))
