@@ -162,6 +162,18 @@ struct ReplicationCostTests {
             let actual = try Data(contentsOf: centralAll.appendingPathComponent(name))
             #expect(actual == expected, "\(name) differs between the central and the local export")
         }
+
+        let centralLedger = harness.root.appendingPathComponent("central-ledger")
+        let fold = try harness.run([
+            "fold", "--state-dir", harness.state.path, "--from", "@" + target, "--ledger-dir", centralLedger.path,
+            "--pricing", oldPricing.path,
+        ])
+        #expect(fold.status == 0, "\(fold.stderr)")
+        let monthly = try String(
+            contentsOf: centralLedger.appendingPathComponent("rollups_monthly.csv"), encoding: .utf8)
+        // The two gpt-5 events fall in different months, so each monthly row has one repriced cost.
+        #expect(monthly.contains(",4.305,0,4.305\r\n"), "\(monthly)")
+        #expect(monthly.contains(",5.2475,0,5.2475\r\n"), "\(monthly)")
     }
 
     @Test("version 1 central ledger migrates")
