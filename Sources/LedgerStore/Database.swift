@@ -83,6 +83,11 @@ public final class Database {
         }
     }
 
+    /// Whether a transaction is open on this connection.
+    public var isInTransaction: Bool {
+        sqlite3_get_autocommit(handle) == 0
+    }
+
     /// The number of rows the last statement changed.
     public var changes: Int {
         Int(sqlite3_changes(handle))

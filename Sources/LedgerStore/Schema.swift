@@ -1,4 +1,6 @@
 /// The store's schema, as forward-only migrations numbered by `PRAGMA user_version`.
+///
+/// A released migration is never edited: a store that already ran it would not run it again.
 enum Schema {
     /// The migrations in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
     static let migrations: [String] = [
@@ -129,6 +131,31 @@ enum Schema {
         ALTER TABLE events_rebuilt RENAME TO events;
         CREATE UNIQUE INDEX events_started_key ON events(started_at_ns, event_key);
         CREATE INDEX events_unpriced ON events(event_id) WHERE priced_at_ns IS NULL;
+        """,
+        """
+        -- The tool-call tokens of a tokenledger normalized event. They are parts of input_uncached
+        -- and output, which keep their meaning for every shape, and 0 for every other shape and for
+        -- events stored before this migration.
+        ALTER TABLE events ADD COLUMN tool_input_tokens INTEGER NOT NULL DEFAULT 0
+            CHECK (tool_input_tokens >= 0);
+        ALTER TABLE events ADD COLUMN tool_output_tokens INTEGER NOT NULL DEFAULT 0
+            CHECK (tool_output_tokens >= 0);
+
+        -- Cost changes: each recorded cost takes the next value of cost_change_sequence, which
+        -- never decreases (deleted events do not free their values), so replication can send the
+        -- costs changed after a watermark. NULL for an event whose cost was never recorded.
+        ALTER TABLE events ADD COLUMN cost_change_seq INTEGER;
+        CREATE INDEX events_cost_changes ON events(cost_change_seq) WHERE cost_change_seq IS NOT NULL;
+        CREATE TABLE cost_change_sequence (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_value INTEGER NOT NULL
+        );
+        -- Costs recorded before this migration count as changes, so each target receives them once.
+        UPDATE events SET cost_change_seq = event_id WHERE priced_at_ns IS NOT NULL;
+        INSERT INTO cost_change_sequence (id, last_value)
+            VALUES (1, (SELECT coalesce(max(cost_change_seq), 0) FROM events));
+        -- The last cost change each target has committed, written only after the remote COMMIT.
+        ALTER TABLE replication_watermarks ADD COLUMN last_cost_change_seq INTEGER NOT NULL DEFAULT 0;
         """,
     ]
 }

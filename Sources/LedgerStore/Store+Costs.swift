@@ -16,6 +16,15 @@ public struct PricingCandidate: Sendable, Equatable {
     public var usageState: UsageState
     /// The cost recorded now; `nil` while the event is unpriced.
     public var cost: RecordedCost?
+    /// The tool-call part of `buckets.inputUncached` (see ``CanonicalEvent/toolInputTokens``).
+    public var toolInputTokens: Int64 = 0
+    /// The tool-call part of `buckets.output` (see ``CanonicalEvent/toolOutputTokens``).
+    public var toolOutputTokens: Int64 = 0
+
+    /// The counts to bill: the buckets with the tool parts moved out into tokenledger's tool counters.
+    public var billableTokens: BillableTokens {
+        BillableTokens(buckets: buckets, separatingToolInput: toolInputTokens, toolOutput: toolOutputTokens)
+    }
 }
 
 /// A priced-or-unpriced total over a set of events.
@@ -43,7 +52,8 @@ extension Store {
         let statement = try database.cachedStatement(
             """
             SELECT event_id, provider, model, started_at_ns, input_uncached, cache_read, cache_write, output,
-                   reasoning, unclassified, usage_state, cost_nanos, cost_estimated, price_ref, priced_at_ns
+                   reasoning, unclassified, usage_state, cost_nanos, cost_estimated, price_ref, priced_at_ns,
+                   tool_input_tokens, tool_output_tokens
             FROM events WHERE \(conditions.joined(separator: " AND ")) ORDER BY event_id LIMIT ?
             """)
         statement.bind(afterID, at: 0)
@@ -62,6 +72,8 @@ extension Store {
                     inputUncached: statement.int64(4), cacheRead: statement.int64(5), cacheWrite: statement.int64(6),
                     output: statement.int64(7), reasoning: statement.int64(8), unclassified: statement.int64(9)),
                 usageState: UsageState(rawValue: statement.text(10) ?? "") ?? .missing)
+            candidate.toolInputTokens = statement.int64(15)
+            candidate.toolOutputTokens = statement.int64(16)
             if let pricedAt = statement.optionalInt64(14), let reference = statement.text(13) {
                 candidate.cost = RecordedCost(
                     nanos: statement.optionalInt64(11), isEstimated: statement.int64(12) != 0,
@@ -73,13 +85,26 @@ extension Store {
         return candidates
     }
 
-    /// Records the cost of one event, or clears it to unpriced when `cost` is `nil`.
+    /// Records the cost of one event, or clears it to unpriced when `cost` is `nil`, and gives the
+    /// event the next cost change sequence value, so replication sends the change.
     ///
-    /// Call it inside ``Database/transaction(_:)`` to write a batch at once.
+    /// Call it inside ``Database/transaction(_:)`` to write a batch at once. Outside one, it opens
+    /// its own, because the sequence value and the cost must become visible together: a reader
+    /// that saw a later value first would move its watermark past this change.
     public func recordCost(_ cost: RecordedCost?, eventID: Int64) throws(StoreError) {
+        guard database.isInTransaction else {
+            try database.transaction { () throws(StoreError) in try recordCost(cost, eventID: eventID) }
+            return
+        }
+        // The sequence advances first: a value that no event ends up holding is a harmless gap.
+        let advance = try database.cachedStatement("UPDATE cost_change_sequence SET last_value = last_value + 1")
+        try advance.run()
         let statement = try database.cachedStatement(
-            "UPDATE events SET cost_nanos = ?, cost_estimated = ?, price_ref = ?, priced_at_ns = ? WHERE event_id = ?"
-        )
+            """
+            UPDATE events SET cost_nanos = ?, cost_estimated = ?, price_ref = ?, priced_at_ns = ?,
+                              cost_change_seq = (SELECT last_value FROM cost_change_sequence)
+            WHERE event_id = ?
+            """)
         statement.bind(cost?.nanos, at: 0)
         statement.bind(cost.map { $0.isEstimated ? 1 : 0 }, at: 1)
         statement.bind(cost?.priceReference, at: 2)

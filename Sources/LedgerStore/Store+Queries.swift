@@ -41,7 +41,7 @@ extension Store {
         e.latency_ms, e.ttft_ms, e.status, e.status_code, e.input_uncached, e.cache_read, e.cache_write, e.output,
         e.reasoning, e.unclassified, e.usage_state, e.quality, e.client_key_id, e.account_id, e.auth_index,
         e.service_name, e.host_name, f.path, e.line_offset, e.event_id, e.cost_nanos, e.cost_estimated,
-        e.price_ref, e.priced_at_ns
+        e.price_ref, e.priced_at_ns, e.tool_input_tokens, e.tool_output_tokens
         """
 
     /// Calls `body` for every event in timestamp order, ties broken by event key.
@@ -69,7 +69,7 @@ extension Store {
             """
             SELECT shape, provider, model, session_id, started_at_ns, latency_ms, ttft_ms, status, input_uncached,
                 cache_read, cache_write, output, reasoning, unclassified, usage_state, quality, event_id, cost_nanos,
-                cost_estimated, price_ref, priced_at_ns, request_id, status_code
+                cost_estimated, price_ref, priced_at_ns, request_id, status_code, tool_input_tokens, tool_output_tokens
             FROM events
             """)
         var texts = TextCache()
@@ -90,6 +90,8 @@ extension Store {
             event.timeToFirstTokenMilliseconds = statement.optionalInt64(6)
             event.requestID = statement.text(21)
             event.statusCode = statement.optionalInt64(22).map { Int($0) }
+            event.toolInputTokens = statement.int64(23)
+            event.toolOutputTokens = statement.int64(24)
             var stored = StoredEvent(event: event, filePath: nil, lineOffset: nil)
             stored.eventID = statement.int64(16)
             if let pricedAt = statement.optionalInt64(20), let reference = texts.text(statement, 19) {
@@ -125,6 +127,8 @@ extension Store {
         event.authIndex = statement.text(22)
         event.serviceName = statement.text(23)
         event.hostName = statement.text(24)
+        event.toolInputTokens = statement.int64(32)
+        event.toolOutputTokens = statement.int64(33)
         var stored = StoredEvent(event: event, filePath: statement.text(25), lineOffset: statement.optionalInt64(26))
         stored.eventID = statement.int64(27)
         if let pricedAt = statement.optionalInt64(31), let reference = statement.text(30) {

@@ -171,8 +171,9 @@ public final class Store {
             INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
                                 started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
                                 cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
-                                account_id, auth_index, service_name, host_name, file_id, line_offset)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                account_id, auth_index, service_name, host_name, file_id, line_offset,
+                                tool_input_tokens, tool_output_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(started_at_ns, event_key) DO NOTHING
             """)
         statement.bind(EventKeyCoding.bytes(event.key), at: 0)
@@ -202,6 +203,8 @@ public final class Store {
         statement.bind(event.hostName, at: 24)
         statement.bind(fileID, at: 25)
         statement.bind(lineOffset, at: 26)
+        statement.bind(event.toolInputTokens, at: 27)
+        statement.bind(event.toolOutputTokens, at: 28)
         try statement.run()
         return database.changes
     }

@@ -74,7 +74,7 @@ struct ExactlyOnceTests {
         defer { harness.cleanUp() }
         #expect(try harness.runOnce().status == 0)
         #expect(try harness.query("PRAGMA journal_mode") == "wal")
-        #expect(try harness.query("PRAGMA user_version") == "2")
+        #expect(try harness.query("PRAGMA user_version") == "3")
         #expect(try harness.query("PRAGMA integrity_check") == "ok")
     }
 }

@@ -6,48 +6,149 @@ import Testing
 
 @Suite("Store schema migrations")
 struct StoreMigrationTests {
-    /// Creates a store at schema version 1, as the first release wrote it, with two events.
-    static func versionOneStore(at path: String) throws {
+    /// 2026-06-01T10:00:00Z in nanoseconds since the epoch.
+    static let startedAt: Int64 = 1_780_308_000_000_000_000
+    static let pricedKey = EventKey(high: 0x0011_2233_4455_6677, low: 0x8899_aabb_ccdd_eeff)
+    static let unpricedKey = EventKey(high: 1, low: 2)
+
+    /// Creates a store at schema version 1 with one file, one priced and one unpriced event, as
+    /// the first release wrote it.
+    static func makeVersionOneStore(at path: String) throws {
         let database = try Database(path: path)
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute(Schema.migrations[0])
         try database.execute("PRAGMA user_version = 1")
         try database.execute(
             """
-            INSERT INTO events (event_key, shape, provider, model, started_at_ns, status, input_uncached,
-                cache_read, cache_write, output, reasoning, unclassified, usage_state, quality, cost_nanos)
-            VALUES
-                (x'0102', 'usage_queue', 'claude', 'claude-sonnet-4-5', 2000, 'succeeded', 5, 0, 0, 10, 0, 0,
-                 'present', 'complete', 1500),
-                (x'0304', 'otlp_span', 'codex', 'gpt-5', 1000, 'failed', 0, 0, 0, 0, 0, 0, 'missing',
-                 'complete', NULL)
+            INSERT INTO files (file_id, path, device, inode, birth_ns, modified_ns, compression, size,
+                               committed_offset, head_length, head_hash, tail_hash, state, first_seen_ns, updated_ns)
+            VALUES (1, '/spool/events.jsonl', 7, 9, NULL, 5, 'none', 600, 600, 600, X'01', NULL, 'active', 5, 5);
+            INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
+                                started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
+                                cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
+                                account_id, auth_index, service_name, host_name, file_id, line_offset, cost_nanos,
+                                cost_estimated, price_ref, priced_at_ns)
+            VALUES (X'00112233445566778899aabbccddeeff', 'tokenledger.event', 'codex', 'gpt-5', NULL, 's-1', NULL,
+                    \(startedAt), NULL, NULL, 'succeeded', NULL, 1300000, 400000, 100000, 250000, 0, 0, 'present',
+                    'complete', NULL, NULL, NULL, NULL, NULL, 1, 0, 4930000000, 0, 'tokenledger:codex/gpt-5@sha256:ab',
+                    \(startedAt + 1)),
+                   (X'00000000000000010000000000000002', 'cliproxyapi.usage_queue', 'claude', 'claude-sonnet-4-5',
+                    'sonnet', NULL, 'r-1', \(startedAt + 60_000_000_000), 812, 90, 'failed', 502, 12, 0, 0, 640, 40,
+                    0, 'present', 'complete', 'c', 'a', '3f9c', NULL, NULL, 1, 300, NULL, NULL, NULL, NULL);
             """)
     }
 
-    @Test("version 1 store migrates with its events")
-    func migratesVersionOne() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+    static func temporaryPath() throws -> (path: String, directory: URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return (directory.appendingPathComponent("tokenledgerd.sqlite3").path, directory)
+    }
+
+    @Test("version 1 store migrates intact")
+    func versionOneMigrates() throws {
+        let (path, directory) = try Self.temporaryPath()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("store.sqlite3").path
-        try Self.versionOneStore(at: path)
+        try Self.makeVersionOneStore(at: path)
 
         var announced: [(Int, Int)] = []
         let store = try Store(path: path) { announced.append(($0, $1)) }
         #expect(announced.map(\.0) == [1])
         #expect(announced.map(\.1) == [Store.schemaVersion])
         #expect(try store.database.scalarInt("PRAGMA user_version") == Int64(Store.schemaVersion))
-        #expect(try store.eventTotal() == 2)
-        #expect(
-            try store.database.scalarText(
-                "SELECT group_concat(hex(event_key) || ':' || started_at_ns || ':' || ifnull(cost_nanos, 'null'), ',') "
-                    + "FROM (SELECT * FROM events ORDER BY event_id)") == "0102:2000:1500,0304:1000:null")
         // The unique index on (started_at_ns, event_key) replaced the one on event_key alone.
         #expect(
             try store.database.scalarText(
                 "SELECT group_concat(name || ':' || \"unique\", ',') FROM (SELECT * FROM pragma_index_list('events') "
-                    + "ORDER BY name)") == "events_started_key:1,events_unpriced:0")
+                    + "ORDER BY name)") == "events_cost_changes:0,events_started_key:1,events_unpriced:0")
         #expect(try store.integrityCheck() == "ok")
+        let events = try store.events(afterID: 0, limit: 10)
+        #expect(events.count == 2)
+        let priced = try #require(events.first)
+        #expect(priced.event.key == Self.pricedKey)
+        #expect(priced.event.shape == .normalizedEvent)
+        #expect(
+            priced.event.buckets
+                == TokenBuckets(inputUncached: 1_300_000, cacheRead: 400_000, cacheWrite: 100_000, output: 250_000))
+        #expect(priced.event.toolInputTokens == 0)
+        #expect(priced.event.toolOutputTokens == 0)
+        #expect(priced.event.sessionID == "s-1")
+        #expect(priced.filePath == "/spool/events.jsonl")
+        #expect(priced.lineOffset == 0)
+        #expect(
+            priced.cost
+                == RecordedCost(
+                    nanos: 4_930_000_000, isEstimated: false, priceReference: "tokenledger:codex/gpt-5@sha256:ab",
+                    pricedAtNanoseconds: Self.startedAt + 1))
+
+        let unpriced = try #require(events.last)
+        #expect(unpriced.event.key == Self.unpricedKey)
+        #expect(unpriced.event.buckets == TokenBuckets(inputUncached: 12, output: 640, reasoning: 40))
+        #expect(unpriced.event.status == .failed)
+        #expect(unpriced.event.statusCode == 502)
+        #expect(unpriced.event.requestedModel == "sonnet")
+        #expect(unpriced.event.latencyMilliseconds == 812)
+        #expect(unpriced.event.authIndex == "3f9c")
+        #expect(unpriced.lineOffset == 300)
+        #expect(unpriced.cost == nil)
+        #expect(try store.files().map(\.committedOffset) == [600])
+
+        // The cost recorded under version 1 counts as a change, so every target receives it once.
+        #expect(try store.costChanges(afterSequence: 0, limit: 10).map(\.sequence) == [1])
+        #expect(try store.database.scalarInt("SELECT last_value FROM cost_change_sequence") == 1)
+    }
+
+    @Test("migrated store keeps tool tokens")
+    func toolTokensRoundTrip() throws {
+        let (path, directory) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.makeVersionOneStore(at: path)
+        let store = try Store(path: path)
+        var event = CanonicalEvent(
+            key: EventKey(high: 3, low: 4), shape: .normalizedEvent, provider: "codex", model: "gpt-5",
+            startedAtNanoseconds: Self.startedAt + 120_000_000_000, status: .succeeded,
+            buckets: TokenBuckets(inputUncached: 1_300_000, cacheRead: 400_000, cacheWrite: 100_000, output: 250_000),
+            usageState: .present, quality: .complete)
+        event.toolInputTokens = 300_000
+        event.toolOutputTokens = 50_000
+        #expect(try store.insertUnfiledEvents([event]) == 1)
+
+        let stored = try #require(try store.events(afterID: 2, limit: 10).first)
+        #expect(stored.event == event)
+        var ordered: [StoredEvent] = []
+        try store.forEachEvent { ordered.append($0) }
+        #expect(ordered.map(\.event.toolInputTokens) == [0, 0, 300_000])
+        #expect(ordered.map(\.event.toolOutputTokens) == [0, 0, 50_000])
+        var unordered: [Int64: CanonicalEvent] = [:]
+        try store.forEachEventUnordered { unordered[$0.eventID] = $0.event }
+        #expect(unordered[3]?.toolInputTokens == 300_000)
+        #expect(unordered[3]?.toolOutputTokens == 50_000)
+        #expect(unordered[1]?.toolInputTokens == 0)
+
+        let candidate = try #require(try store.pricingCandidates(afterID: 2, limit: 10, unpricedOnly: true).first)
+        #expect(candidate.toolInputTokens == 300_000)
+        #expect(candidate.toolOutputTokens == 50_000)
+        #expect(
+            candidate.billableTokens
+                == BillableTokens(
+                    buckets: TokenBuckets(
+                        inputUncached: 1_000_000, cacheRead: 400_000, cacheWrite: 100_000, output: 200_000),
+                    toolInput: 300_000, toolOutput: 50_000))
+        #expect(PricingCandidate(stored: stored) == candidate)
+    }
+
+    @Test("negative tool tokens are rejected")
+    func negativeToolTokens() throws {
+        let (path, directory) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(path: path)
+        var event = CanonicalEvent(
+            key: EventKey(high: 5, low: 6), shape: .normalizedEvent, provider: "codex", model: "gpt-5",
+            startedAtNanoseconds: Self.startedAt, status: .succeeded, buckets: TokenBuckets(inputUncached: 10),
+            usageState: .present, quality: .complete)
+        event.toolInputTokens = -1
+        let error = try #require(throws: StoreError.self) { try store.insertUnfiledEvents([event]) }
+        #expect(error.message.contains("CHECK constraint failed"))
+        #expect(try store.eventTotal() == 0)
     }
 
     @Test("new store announces no migration")

@@ -5,13 +5,14 @@
 /// `input_tokens` + `tool_input_tokens` → `input_uncached`, `cache_read_tokens` → `cache_read`,
 /// `cache_write_tokens` → `cache_write`, `output_tokens` + `tool_output_tokens` → `output`. The
 /// tool parts are also kept in ``CanonicalEvent/toolInputTokens`` and
-/// ``CanonicalEvent/toolOutputTokens``. tokenledger prices tool input at the input rate and tool
-/// output at the output rate unless its pricing file sets other rates, and the canonical buckets
-/// have no tool bucket.
+/// ``CanonicalEvent/toolOutputTokens``, because the canonical buckets have no tool bucket and
+/// tokenledger bills tool tokens at the pricing file's tool rates (see
+/// ``CanonicalEvent/billableTokens``).
 ///
 /// The shape has no event id, so the key is a hash of the line. `usage.reasoning_tokens` and
 /// `usage.unclassified_tokens`, which tokenledgerd's own export adds, are read when present, so
-/// an exported event decodes back to the same buckets.
+/// an exported event decodes back to the same buckets. `reasoning_tokens` must not exceed
+/// `output_tokens`, the output without the tool part.
 public enum NormalizedEventDecoder {
     /// Whether `object` looks like a normalized event: a `usage` object, a `timestamp` and no
     /// usage-queue `tokens`.
@@ -45,16 +46,18 @@ public enum NormalizedEventDecoder {
         let hasCounter = names.contains { usage.contains($0) }
         let toolInput = try usage.tokenCount("tool_input_tokens") ?? 0
         let toolOutput = try usage.tokenCount("tool_output_tokens") ?? 0
-        let output = (try usage.tokenCount("output_tokens") ?? 0) + toolOutput
+        let outputTokens = try usage.tokenCount("output_tokens") ?? 0
         let reasoning = try usage.tokenCount("reasoning_tokens") ?? 0
-        guard reasoning <= output else {
+        // Reasoning is a part of `output_tokens`, never of the tool output, so pricing can take the
+        // tool output out of the `output` bucket and keep the reasoning inside what remains.
+        guard reasoning <= outputTokens else {
             throw DecodeError(.invalidField, "usage.reasoning_tokens is larger than usage.output_tokens")
         }
         let buckets = TokenBuckets(
             inputUncached: (try usage.tokenCount("input_tokens") ?? 0) + toolInput,
             cacheRead: try usage.tokenCount("cache_read_tokens") ?? 0,
             cacheWrite: try usage.tokenCount("cache_write_tokens") ?? 0,
-            output: output, reasoning: reasoning,
+            output: outputTokens + toolOutput, reasoning: reasoning,
             unclassified: try usage.tokenCount("unclassified_tokens") ?? 0)
         var state = UsageState.missing
         if hasCounter {

@@ -1,9 +1,12 @@
 /// The exported form of an event: tokenledger's normalized event v1 with additive keys.
 ///
-/// tokenledger's six counters (`input_tokens` meaning uncached input, `output_tokens` with
+/// tokenledger's six disjoint counters (`input_tokens` meaning uncached input, `output_tokens` with
 /// reasoning included, cache write, cache read, tool input, tool output) come first in `usage`;
 /// `reasoning_tokens` and `unclassified_tokens` are added beside them. tokenledger ignores keys it
-/// does not know. CLIProxyAPI does not report tool tokens separately, so both tool counters are 0.
+/// does not know. The tool counters are the event's ``CanonicalEvent/toolInputTokens`` and
+/// ``CanonicalEvent/toolOutputTokens``, taken out of `input_tokens` and `output_tokens`, so the
+/// line decodes back to the same buckets. Only tokenledger normalized events carry tool tokens;
+/// every other shape exports both tool counters as 0.
 ///
 /// `cost_usd` is the recorded cost as an exact decimal string, `null` when the event is unpriced or
 /// reported no usage. `cost_estimated` says whether part of it is an estimate, and `price_ref` names
@@ -21,12 +24,12 @@ public enum EventExport {
         writer.string("session_id", event.sessionID)
         writer.string("timestamp", Timestamp.formatRFC3339(event.startedAtNanoseconds))
         writer.beginObject("usage")
-        writer.integer("input_tokens", event.buckets.inputUncached)
-        writer.integer("output_tokens", event.buckets.output)
+        writer.integer("input_tokens", event.buckets.inputUncached &- event.toolInputTokens)
+        writer.integer("output_tokens", event.buckets.output &- event.toolOutputTokens)
         writer.integer("cache_write_tokens", event.buckets.cacheWrite)
         writer.integer("cache_read_tokens", event.buckets.cacheRead)
-        writer.integer("tool_input_tokens", 0)
-        writer.integer("tool_output_tokens", 0)
+        writer.integer("tool_input_tokens", event.toolInputTokens)
+        writer.integer("tool_output_tokens", event.toolOutputTokens)
         writer.integer("reasoning_tokens", event.buckets.reasoning)
         writer.integer("unclassified_tokens", event.buckets.unclassified)
         writer.endObject()

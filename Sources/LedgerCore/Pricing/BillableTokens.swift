@@ -47,6 +47,18 @@ public struct BillableTokens: Sendable, Equatable {
             toolInput: toolInput, toolOutput: toolOutput)
     }
 
+    /// Creates counts from buckets whose `inputUncached` and `output` still contain tool-call
+    /// tokens, as a decoded tokenledger normalized event's do, and moves those tokens out into
+    /// `toolInput` and `toolOutput`, so that each token is billed once, at its own rate.
+    ///
+    /// A tool count larger than its bucket leaves that bucket negative, which ``isInvalid`` reports.
+    public init(buckets: TokenBuckets, separatingToolInput toolInput: Int64, toolOutput: Int64) {
+        var disjoint = buckets
+        disjoint.inputUncached = buckets.inputUncached &- toolInput
+        disjoint.output = buckets.output &- toolOutput
+        self.init(buckets: disjoint, toolInput: toolInput, toolOutput: toolOutput)
+    }
+
     /// `buckets.total + toolInput + toolOutput`.
     public var total: Int64 { buckets.total &+ toolInput &+ toolOutput }
 
@@ -56,5 +68,13 @@ public struct BillableTokens: Sendable, Equatable {
             || cacheReadAudio < 0 || outputAudio < 0 || cacheWriteOneHour > buckets.cacheWrite
             || inputAudio > buckets.inputUncached || cacheReadAudio > buckets.cacheRead
             || outputAudio > buckets.output || buckets.reasoning > buckets.output
+    }
+}
+
+extension CanonicalEvent {
+    /// The counts this event is billed for: its buckets with ``toolInputTokens`` and
+    /// ``toolOutputTokens`` moved out of `input_uncached` and `output` into the tool parts.
+    public var billableTokens: BillableTokens {
+        BillableTokens(buckets: buckets, separatingToolInput: toolInputTokens, toolOutput: toolOutputTokens)
     }
 }

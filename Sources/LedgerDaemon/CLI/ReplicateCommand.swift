@@ -23,8 +23,8 @@ enum ReplicateCommand {
         help: "read the events of every host from the central PostgreSQL ledger whose connection string FILE "
             + "holds, instead of the local store")
 
-    /// Sends every stored event not yet in the central ledger, then exits. Unreachable servers are
-    /// retried with backoff until `--timeout`.
+    /// Sends every stored event not yet in the central ledger and every cost changed since the last
+    /// run, then exits. Unreachable servers are retried with backoff until `--timeout`.
     static func run(_ options: ParsedOptions, environment: [String: String]) throws -> Int32 {
         let timeout =
             try options.value("timeout").map { raw -> Double in
@@ -47,6 +47,7 @@ enum ReplicateCommand {
                 let summary = try replicator.catchUp(store: store)
                 total.sentEvents += summary.sentEvents
                 total.batches += summary.batches
+                total.sentCostChanges += summary.sentCostChanges
                 break
             } catch let error as PostgresError where error.isTransient {
                 let delay = backoff.nextDelay()
@@ -66,7 +67,7 @@ enum ReplicateCommand {
             "replicated",
             [
                 "replication.target": target.identifier, "replication.events": "\(total.sentEvents)",
-                "replication.batches": "\(total.batches)",
+                "replication.batches": "\(total.batches)", "replication.cost_changes": "\(total.sentCostChanges)",
                 "replication.seconds": "\((elapsed * 1000).rounded() / 1000)",
             ])
         return 0

@@ -35,9 +35,10 @@ struct StatusReport {
             replicationLags: try store.replicationLags())
     }
 
-    /// Seconds since the watermark of `lag` last advanced while events wait, 0 when none wait.
+    /// Seconds since a watermark of `lag` last advanced while events or cost changes wait, 0 when
+    /// none wait.
     static func secondsBehind(_ lag: ReplicationLag, now: Int64) -> Double {
-        guard lag.eventsBehind > 0 else { return 0 }
+        guard lag.eventsBehind > 0 || lag.costChangesBehind > 0 else { return 0 }
         return Double(max(0, now - lag.updatedNanoseconds) / 1_000_000) / 1000
     }
 
@@ -63,7 +64,8 @@ struct StatusReport {
         for lag in replicationLags {
             text +=
                 "replication \(lag.targetID): \(lag.eventsBehind) events behind, "
-                + "\(Self.secondsBehind(lag, now: now)) seconds behind, last event id \(lag.lastEventID)\n"
+                + "\(lag.costChangesBehind) cost changes behind, \(Self.secondsBehind(lag, now: now)) seconds behind, "
+                + "last event id \(lag.lastEventID)\n"
         }
         return text
     }
@@ -112,6 +114,8 @@ struct StatusReport {
             item.string("target", lag.targetID)
             item.integer("last_event_id", lag.lastEventID)
             item.integer("events_behind", lag.eventsBehind)
+            item.integer("last_cost_change", lag.lastCostChangeSequence)
+            item.integer("cost_changes_behind", lag.costChangesBehind)
             item.integer("milliseconds_behind", Int64(Self.secondsBehind(lag, now: now) * 1000))
             item.endObject()
             lagItems.append(String(decoding: item.bytes, as: UTF8.self))

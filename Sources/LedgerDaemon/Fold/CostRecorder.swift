@@ -7,7 +7,8 @@ import LedgerStore
 /// cost it was first given when the pricing file changes. ``reprice(store:since:now:)`` is the
 /// explicit way to recompute costs. An event whose provider or model has no price stays unpriced
 /// and is tried again once the pricing file's hash changes. Provider and model names go through
-/// ``ProviderMapping`` before the pricing file's own aliases.
+/// ``ProviderMapping`` before the pricing file's own aliases. A tokenledger normalized event's
+/// tool-call tokens are taken out of its input and output buckets and billed at the tool rates.
 struct CostRecorder {
     /// Events read and written per transaction.
     static let batchSize = 1000
@@ -48,7 +49,7 @@ struct CostRecorder {
         let priced: EventCost?
         do {
             priced = try pricer.cost(
-                provider: provider, model: model, tokens: BillableTokens(buckets: candidate.buckets))
+                provider: provider, model: model, tokens: candidate.billableTokens)
         } catch {
             summary.rejected += 1
             return nil
@@ -131,7 +132,11 @@ struct CostRecorder {
                 guard let last = batch.last else { break }
                 for candidate in batch {
                     summary.examined += 1
-                    try store.recordCost(cost(of: candidate, now: now, summary: &summary), eventID: candidate.eventID)
+                    let newCost = cost(of: candidate, now: now, summary: &summary)
+                    // An event that stays unpriced has no change to record, so replication sends nothing.
+                    if newCost != nil || candidate.cost != nil {
+                        try store.recordCost(newCost, eventID: candidate.eventID)
+                    }
                 }
                 afterID = last.eventID
             }

@@ -50,8 +50,17 @@ final class MetricsFile {
                 )
             }
             lines.append(
+                "# HELP tokenledgerd_replication_cost_changes_behind Recorded costs not yet sent to the central ledger."
+            )
+            lines.append("# TYPE tokenledgerd_replication_cost_changes_behind gauge")
+            for lag in report.replicationLags {
+                lines.append(
+                    "tokenledgerd_replication_cost_changes_behind{target=\"\(Self.escaped(lag.targetID))\"} "
+                        + "\(lag.costChangesBehind)")
+            }
+            lines.append(
                 "# HELP tokenledgerd_replication_seconds_behind Seconds since replication last advanced while events "
-                    + "wait; 0 when caught up.")
+                    + "or cost changes wait; 0 when caught up.")
             lines.append("# TYPE tokenledgerd_replication_seconds_behind gauge")
             for lag in report.replicationLags {
                 lines.append(

@@ -4,8 +4,9 @@ import LedgerStore
 /// Events read from the central PostgreSQL ledger, in the order of ``Store/forEachEvent(_:)``:
 /// start time, ties broken by event key (`bytea` compares bytewise, like SQLite's `BLOB`).
 ///
-/// An event replicated before it was priced is priced here with the pricing file in force, as a
-/// local fold would price it; nothing is written back.
+/// An event that arrives without a cost is priced here with the pricing file in force, as a local
+/// fold would price it; nothing is written back. Replication sends costs recorded after an event's
+/// insert too, so this happens only while such a change is still on its way.
 struct CentralEventSource: EventSource {
     let connection: PostgresConnection
     /// Prices events that arrive without a cost; `nil` leaves them unpriced.
@@ -15,7 +16,8 @@ struct CentralEventSource: EventSource {
         encode(event_key, 'hex'), shape, provider, model, requested_model, session_id, request_id, started_at_ns,
         latency_ms, ttft_ms, status, status_code, input_uncached, cache_read, cache_write, output, reasoning,
         unclassified, usage_state, quality, client_key_id, account_id, auth_index, service_name, host_name,
-        file_path, line_offset, source_event_id, cost_nanos, cost_estimated, price_ref, priced_at_ns
+        file_path, line_offset, source_event_id, cost_nanos, cost_estimated, price_ref, priced_at_ns,
+        tool_input_tokens, tool_output_tokens
         """
 
     /// Connects to `target` and migrates its schema, so an empty database reads as no events.
@@ -63,6 +65,8 @@ struct CentralEventSource: EventSource {
         event.authIndex = text(22)
         event.serviceName = text(23)
         event.hostName = text(24)
+        event.toolInputTokens = integer(32) ?? 0
+        event.toolOutputTokens = integer(33) ?? 0
         var cost: RecordedCost?
         if let pricedAt = integer(31), let reference = text(30) {
             cost = RecordedCost(

@@ -50,7 +50,11 @@ enum RemoteSchema {
         ) PARTITION BY RANGE (started_at);
         CREATE INDEX events_fold_order ON events (started_at_ns, event_key);
         CREATE INDEX events_source ON events (source_host, source_event_id);
+        """,
         """
+        ALTER TABLE events ADD COLUMN tool_input_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN tool_output_tokens bigint NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The inserted columns with their types, in parameter order.
@@ -63,6 +67,14 @@ enum RemoteSchema {
         ("unclassified", "bigint"), ("usage_state", "text"), ("quality", "text"), ("client_key_id", "text"),
         ("account_id", "text"), ("auth_index", "text"), ("service_name", "text"), ("host_name", "text"),
         ("file_path", "text"), ("line_offset", "bigint"), ("cost_nanos", "bigint"), ("cost_estimated", "boolean"),
+        ("price_ref", "text"), ("priced_at_ns", "bigint"), ("tool_input_tokens", "bigint"),
+        ("tool_output_tokens", "bigint"),
+    ]
+
+    /// The columns of a cost update with their types, in parameter order: the primary key, then
+    /// the cost columns.
+    static let costColumns: [(name: String, type: String)] = [
+        ("event_key", "bytea"), ("started_at", "timestamptz"), ("cost_nanos", "bigint"), ("cost_estimated", "boolean"),
         ("price_ref", "text"), ("priced_at_ns", "bigint"),
     ]
 
@@ -115,6 +127,28 @@ enum RemoteSchema {
         }
         return "INSERT INTO events (\(columns)) VALUES " + rows.joined(separator: ", ")
             + " ON CONFLICT (event_key, started_at) DO NOTHING"
+    }
+
+    /// Returns the `UPDATE` that sets the cost columns of `rowCount` events to the given values.
+    ///
+    /// Events the central ledger does not have yet are not created: they receive their cost when
+    /// they are inserted. Rows whose cost is already equal are not written again.
+    static func costUpdateStatement(rowCount: Int) -> String {
+        var rows: [String] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            let base = row * costColumns.count
+            let values = costColumns.enumerated().map { index, column in "$\(base + index + 1)::\(column.type)" }
+            rows.append("(" + values.joined(separator: ", ") + ")")
+        }
+        let names = costColumns.map(\.name)
+        let costNames = names.dropFirst(2)
+        let assignments = costNames.map { "\($0) = v.\($0)" }.joined(separator: ", ")
+        let current = costNames.map { "e.\($0)" }.joined(separator: ", ")
+        let sent = costNames.map { "v.\($0)" }.joined(separator: ", ")
+        return "UPDATE events AS e SET \(assignments) FROM (VALUES " + rows.joined(separator: ", ")
+            + ") AS v (\(names.joined(separator: ", "))) WHERE e.event_key = v.event_key AND e.started_at = v.started_at"
+            + " AND (\(current)) IS DISTINCT FROM (\(sent))"
     }
 
     /// The partition name and the `CREATE TABLE` of the month holding `startedAtNanoseconds`.

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// The run loop calls ``notify()`` after each commit batch; the worker then catches up, and
 /// otherwise wakes every ``idleMilliseconds`` to retry. Failures back off with jitter from 0.5 s
-/// to 60 s. The worker writes the store only to advance its watermark, a one-row transaction.
+/// to 60 s. The worker writes the store only to advance its watermarks, one row each time.
 final class ReplicationWorker: @unchecked Sendable {
     // @unchecked Sendable is safe: the run loop touches only `isStopping` (atomic) and the pipe's
     // file descriptors (write(2) is thread-safe); the replicator, its connection and the store
@@ -99,12 +99,13 @@ final class ReplicationWorker: @unchecked Sendable {
                         ["replication.target": replicator.target.identifier, "retry.failures": "\(backoff.failures)"])
                 }
                 backoff.reset()
-                if summary.sentEvents > 0 {
+                if summary.sentEvents > 0 || summary.sentCostChanges > 0 {
                     logger.debug(
                         "replicated",
                         [
                             "replication.target": replicator.target.identifier,
                             "replication.events": "\(summary.sentEvents)",
+                            "replication.cost_changes": "\(summary.sentCostChanges)",
                         ])
                 }
             } catch {
