@@ -138,9 +138,16 @@ public final class Store {
 
     /// Commits one batch of one file in a single transaction: its events (an event whose key is
     /// already stored is skipped), its quarantine rows and the file's new offset and hashes.
+    ///
+    /// `retaining` runs inside the transaction, before the inserts, and returns the events to
+    /// insert: its queries see the store as the inserts will find it, and no other writer can
+    /// change it in between.
     /// - Returns: the file row as stored and how many events were new.
     /// - Throws: ``StoreError``; nothing of the batch is stored when it throws.
-    public func commit(_ batch: IngestBatch) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
+    public func commit(
+        _ batch: IngestBatch,
+        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events }
+    ) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
         let started = Self.monotonicNanoseconds()
         defer {
             if let commitObserver {
@@ -150,7 +157,7 @@ public final class Store {
         return try database.transaction { () throws(StoreError) in
             let file = try upsert(batch.file, now: batch.now)
             var inserted = 0
-            for positioned in batch.events {
+            for positioned in try retaining(batch.events) {
                 inserted += try insert(positioned, fileID: file.fileID)
             }
             for row in batch.quarantine {

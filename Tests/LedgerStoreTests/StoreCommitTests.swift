@@ -49,6 +49,29 @@ struct StoreCommitTests {
         #expect(try store.eventTotal() == 1)
     }
 
+    @Test("retaining filter runs inside the commit")
+    func retainingFilter() throws {
+        let (store, directory) = try Self.temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var sawTransaction = false
+        let result = try store.commit(
+            IngestBatch(
+                file: Self.file(offset: 40),
+                events: [
+                    PositionedEvent(event: Self.event("a"), lineOffset: 0),
+                    PositionedEvent(event: Self.event("b"), lineOffset: 20),
+                ],
+                quarantine: [], now: 1)
+        ) { events in
+            sawTransaction = store.database.isInTransaction
+            return events.filter { $0.lineOffset != 0 }
+        }
+        #expect(sawTransaction)
+        #expect(result.insertedEvents == 1)
+        #expect(try store.eventTotal() == 1)
+        #expect(try store.database.scalarInt("SELECT line_offset FROM events") == 20)
+    }
+
     @Test("a failing batch stores nothing")
     func failingBatchRollsBack() throws {
         let (store, directory) = try Self.temporaryStore()

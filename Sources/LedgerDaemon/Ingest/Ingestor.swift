@@ -471,8 +471,8 @@ public final class Ingestor {
     /// stored or comes earlier in the same batch. An attempt shipped through both channels then
     /// counts once, as the first of its two events to arrive.
     ///
-    /// The ingestor is the store's only writer, so nothing can store a twin between this check
-    /// and the commit that follows it.
+    /// It runs inside the batch's commit transaction, so nothing can store a twin between this
+    /// check and the inserts, and the lookups share that transaction's read lock.
     private func withoutStoredTwins(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
         var retained: [PositionedEvent] = []
         retained.reserveCapacity(events.count)
@@ -521,9 +521,9 @@ public final class Ingestor {
         var updated = record
         updated.committedOffset = batch.endOffset
         updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
-        let events = try withoutStoredTwins(batch.events)
         let result = try store.commit(
-            IngestBatch(file: updated, events: events, quarantine: batch.quarantine, now: clock()))
+            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: clock()),
+            retaining: withoutStoredTwins)
         record = result.file
         summary.lines += batch.lines
         summary.insertedEvents += result.insertedEvents
