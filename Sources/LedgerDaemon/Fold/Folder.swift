@@ -41,33 +41,15 @@ public struct Folder {
         guard let zone = ZoneOffsets(identifier: settings.timeZone) else {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
         }
-        let mapping = ProviderMapping(pricing: inputs.pricing)
-        var folder = RuntimeMetricsFolder(mapping: mapping)
-        var rollups = CostRollupBuilder(utcOffset: zone.offset(atEpochSeconds:))
-        var census = EventCensus()
-        var sessions = SessionTally()
-        var count = 0
-        try Self.forEachEventToFold(in: store) { stored in
-            let event = stored.event
-            let state = PricingState(stored.cost)
-            if event.shape == .gapMarker {
-                // A gap is no attempt: it is counted in the census but in no metric or rollup.
-                census.add(event, pricing: state)
-                count += 1
-                return
-            }
-            let provider = mapping.provider(event.provider)
-            let model = mapping.model(event.model, provider: provider)
-            folder.add(event, cost: stored.cost)
-            rollups.add(
-                provider: provider, model: model, instant: event.startedAtNanoseconds,
-                tokens: BillableTokens(buckets: event.buckets), cost: stored.cost?.money, state: state)
-            census.add(event, pricing: state)
-            let month = String(rollups.localDay(event.startedAtNanoseconds).prefix(7))
-            sessions.add(month: month, provider: provider, model: model, session: event.sessionID)
-            count += 1
-        }
-        let metrics = folder.results()
+        let offsets = ZoneOffsetCache(zone)
+        var fold = EventFold(
+            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:))
+        try Self.forEachFoldRow(in: store) { fold.add($0) }
+        let census = fold.census
+        let count = fold.count
+        let rollups = fold.rollups
+        let sessions = fold.sessionTally()
+        let metrics = fold.runtime.results()
         // The snapshot holds six decimals; the Pareto table is computed from the same rounded
         // values, so that a reader recomputing it from the snapshot (the SQL view) agrees.
         let rows = metrics.map { metric in
@@ -101,11 +83,14 @@ public struct Folder {
 
     /// Calls `body` for every event of `source`. A fold's result does not depend on the order of
     /// events, so the local store streams its table unsorted, with only the columns a fold reads.
-    private static func forEachEventToFold(in source: some EventSource, _ body: (StoredEvent) throws -> Void) throws {
+    private static func forEachFoldRow(in source: some EventSource, _ body: (FoldRow) throws -> Void) throws {
         if let store = source as? Store {
-            try store.forEachEventUnordered(body)
+            try store.forEachFoldRow(body)
         } else {
-            try source.forEachEvent(body)
+            var numbering = FoldRowNumbering()
+            try source.forEachEvent { stored in
+                try body(FoldRow(stored.event, cost: stored.cost, numbering: &numbering))
+            }
         }
     }
 
