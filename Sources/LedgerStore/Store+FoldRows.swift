@@ -60,6 +60,18 @@ extension Store {
     }
 }
 
+extension Store {
+    /// Returns the start of the newest event that is not a gap marker, in nanoseconds since the
+    /// epoch; `nil` when there is none. The `started_at_ns` index is read backwards, so this does
+    /// not scan the table unless most recent events are gap markers.
+    public func newestAttemptInstant() throws(StoreError) -> Int64? {
+        let statement = try database.makeStatement(
+            "SELECT started_at_ns FROM events WHERE shape != ? ORDER BY started_at_ns DESC LIMIT 1")
+        statement.bind(SourceShape.gapMarker.rawValue, at: 0)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+}
+
 /// Numbers distinct values of one or two text columns and keeps their strings, comparing bytes
 /// before it decodes anything.
 ///

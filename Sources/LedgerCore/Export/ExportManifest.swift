@@ -79,8 +79,8 @@ public struct EventCensus: Sendable, Equatable {
 /// `manifest.json`: what an export was built from, for a reader checking that two exports are
 /// comparable.
 ///
-/// It holds no clock reading. The window is the span of the events' start times, so the same store
-/// and pricing file give the same bytes.
+/// It holds no clock reading. The window is the span of the events' start times, and the runtime
+/// window ends at the newest attempt's start, so the same store and pricing file give the same bytes.
 public struct ExportManifest: Sendable {
     /// The manifest's file name.
     public static let fileName = "manifest.json"
@@ -97,17 +97,24 @@ public struct ExportManifest: Sendable {
     public var census: EventCensus
     /// The SHA-256 of each other exported file, by name.
     public var fileHashes: [(name: String, sha256: String)]
+    /// The span of events the runtime metrics cover.
+    public var runtimeWindow: RuntimeWindow
+    /// The end of the runtime window: the start of the newest attempt; `nil` for ``RuntimeWindow/all``.
+    public var runtimeWindowEnd: Int64?
 
     /// Creates a manifest.
     public init(
         storeSchemaVersion: Int64, pricingHash: String?, timeZone: String, census: EventCensus,
-        fileHashes: [(name: String, sha256: String)]
+        fileHashes: [(name: String, sha256: String)], runtimeWindow: RuntimeWindow = .all,
+        runtimeWindowEnd: Int64? = nil
     ) {
         self.storeSchemaVersion = storeSchemaVersion
         self.pricingHash = pricingHash
         self.timeZone = timeZone
         self.census = census
         self.fileHashes = fileHashes
+        self.runtimeWindow = runtimeWindow
+        self.runtimeWindowEnd = runtimeWindowEnd
     }
 
     /// Renders the manifest as one line of JSON with a trailing newline. Every state of each count is
@@ -122,6 +129,12 @@ public struct ExportManifest: Sendable {
         writer.beginObject("window")
         writer.string("first_event", census.firstInstant.map(Timestamp.formatRFC3339))
         writer.string("last_event", census.lastInstant.map(Timestamp.formatRFC3339))
+        writer.endObject()
+        writer.beginObject("runtime_window")
+        writer.string("span", runtimeWindow.description)
+        let start = runtimeWindow.exclusiveStart(end: runtimeWindowEnd)
+        writer.string("starts_after", start.map(Timestamp.formatRFC3339))
+        writer.string("ends_at", start == nil ? nil : runtimeWindowEnd.map(Timestamp.formatRFC3339))
         writer.endObject()
         writer.beginObject("events")
         writer.integer("total", census.total)

@@ -101,7 +101,7 @@ enum ReplicateCommand {
         let folder = Folder(settings: context.settings, logger: context.logger)
         var result = try folder.compute(store: source.events, inputs: inputs)
         result.files.append(
-            Folder.manifest(for: result.files, census: result.census, inputs: inputs, settings: context.settings))
+            Folder.manifest(for: result.files, result: result, inputs: inputs, settings: context.settings))
         let directory = context.settings.ledgerDirectory
         try FilePath.makeDirectories(directory)
         for file in result.files {

@@ -30,7 +30,7 @@ struct Exporter {
         if what == "all" || what == "ledger" {
             let result = try folder.compute(store: store, inputs: inputs)
             files += result.files
-            files.append(Folder.manifest(for: files, census: result.census, inputs: inputs, settings: settings))
+            files.append(Folder.manifest(for: files, result: result, inputs: inputs, settings: settings))
         }
         return files
     }

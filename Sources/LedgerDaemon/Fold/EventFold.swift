@@ -18,21 +18,28 @@ struct EventFold {
     private var lastDay = Int64.min
     private var lastMonth = 0
     private var sessions = LatestMonthSessions()
+    /// Runtime metrics take only events that started after this instant; `nil` takes every event.
+    private let runtimeStartsAfter: Int64?
 
-    /// Creates an empty fold that names pairs through `mapping` and finds local days with `utcOffset`.
-    init(mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int) {
+    /// Creates an empty fold that names pairs through `mapping`, finds local days with `utcOffset`
+    /// and leaves events that started at or before `runtimeStartsAfter` out of the runtime metrics.
+    init(mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int, runtimeStartsAfter: Int64? = nil) {
         self.mapping = mapping
+        self.runtimeStartsAfter = runtimeStartsAfter
         runtime = RuntimeMetricsFolder(mapping: mapping)
         rollups = CostRollupBuilder(utcOffset: utcOffset)
     }
 
     /// Adds one row. A gap marker is no attempt: it is counted in the census, in no metric or rollup.
+    /// Rollups and the census take every event; runtime metrics only those inside the window.
     mutating func add(_ row: FoldRow) {
         census.add(
             usageState: row.usageState, quality: row.quality, pricing: row.pricing, instant: row.startedAtNanoseconds)
         count += 1
         guard row.shape != .gapMarker else { return }
-        runtime.add(row)
+        if runtimeStartsAfter.map({ row.startedAtNanoseconds > $0 }) ?? true {
+            runtime.add(row)
+        }
         let pair = rollupPair(row)
         let day = rollups.dayNumber(row.startedAtNanoseconds)
         rollups.add(

@@ -11,6 +11,9 @@ public struct FoldResult: Sendable {
     public var eventCount: Int
     /// Event counts by usage state, quality and pricing state, and their time span.
     public var census: EventCensus
+    /// The end of the runtime metrics' window (the newest attempt's start); `nil` when the window
+    /// is ``RuntimeWindow/all``.
+    public var runtimeWindowEnd: Int64?
 }
 
 /// Folds stored events into runtime metrics, cost rollups and the ledger files.
@@ -42,8 +45,10 @@ public struct Folder {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
         }
         let offsets = ZoneOffsetCache(zone)
+        let windowEnd = settings.runtimeWindow == .all ? nil : try Self.newestAttemptInstant(in: store)
         var fold = EventFold(
-            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:))
+            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
+            runtimeStartsAfter: settings.runtimeWindow.exclusiveStart(end: windowEnd))
         try Self.forEachFoldRow(in: store) { fold.add($0) }
         let census = fold.census
         let count = fold.count
@@ -78,7 +83,8 @@ public struct Folder {
         files.append(LedgerFile(name: RollupWriter.monthlyName, contents: RollupWriter.csv(monthly, isMonthly: true)))
         let snapshot = UISnapshot.make(monthlyRows: monthly, sessions: sessions, newestInstant: census.lastInstant)
         files.append(LedgerFile(name: UISnapshot.fileName, contents: snapshot.json()))
-        return FoldResult(metrics: metrics, files: files, eventCount: count, census: census)
+        return FoldResult(
+            metrics: metrics, files: files, eventCount: count, census: census, runtimeWindowEnd: windowEnd)
     }
 
     /// Calls `body` for every event of `source`. A fold's result does not depend on the order of
@@ -94,14 +100,29 @@ public struct Folder {
         }
     }
 
-    /// Returns `manifest.json` describing `files`, which it lists with their SHA-256.
-    static func manifest(for files: [LedgerFile], census: EventCensus, inputs: LedgerInputs, settings: Settings)
+    /// Returns the start of the newest event of `source` that is not a gap marker; `nil` without one.
+    private static func newestAttemptInstant(in source: some EventSource) throws -> Int64? {
+        if let store = source as? Store {
+            return try store.newestAttemptInstant()
+        }
+        var newest: Int64?
+        try source.forEachEvent { stored in
+            guard stored.event.shape != .gapMarker else { return }
+            newest = max(newest ?? stored.event.startedAtNanoseconds, stored.event.startedAtNanoseconds)
+        }
+        return newest
+    }
+
+    /// Returns `manifest.json` describing `files`, which it lists with their SHA-256, and the fold
+    /// `result` they came from.
+    static func manifest(for files: [LedgerFile], result: FoldResult, inputs: LedgerInputs, settings: Settings)
         -> LedgerFile
     {
         let manifest = ExportManifest(
             storeSchemaVersion: Int64(Store.schemaVersion), pricingHash: inputs.pricer?.pricingHash,
-            timeZone: settings.timeZone, census: census,
-            fileHashes: files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) })
+            timeZone: settings.timeZone, census: result.census,
+            fileHashes: files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) },
+            runtimeWindow: settings.runtimeWindow, runtimeWindowEnd: result.runtimeWindowEnd)
         return LedgerFile(name: ExportManifest.fileName, contents: manifest.json())
     }
 
@@ -115,7 +136,7 @@ public struct Folder {
         let inputs = try LedgerInputs.load(settings: settings, logger: logger)
         try priceNewEvents(store: store, inputs: inputs)
         var result = try compute(store: store, inputs: inputs)
-        result.files.append(Self.manifest(for: result.files, census: result.census, inputs: inputs, settings: settings))
+        result.files.append(Self.manifest(for: result.files, result: result, inputs: inputs, settings: settings))
         try FilePath.makeDirectories(directory)
         for file in result.files {
             try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
