@@ -113,15 +113,16 @@ public struct Folder {
         return newest
     }
 
-    /// Returns `manifest.json` describing `files`, which it lists with their SHA-256, and the fold
-    /// `result` they came from.
-    static func manifest(for files: [LedgerFile], result: FoldResult, inputs: LedgerInputs, settings: Settings)
-        -> LedgerFile
-    {
+    /// Returns `manifest.json` describing `files` and the fold `result` they came from. It lists
+    /// each file with its SHA-256, and the files of `listing`, which were built apart.
+    static func manifest(
+        for files: [LedgerFile], result: FoldResult, inputs: LedgerInputs, settings: Settings,
+        listing: [(name: String, sha256: String)] = []
+    ) -> LedgerFile {
         let manifest = ExportManifest(
             storeSchemaVersion: Int64(Store.schemaVersion), pricingHash: inputs.pricer?.pricingHash,
             timeZone: settings.timeZone, census: result.census,
-            fileHashes: files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) },
+            fileHashes: listing + files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) },
             runtimeWindow: settings.runtimeWindow, runtimeWindowEnd: result.runtimeWindowEnd)
         return LedgerFile(name: ExportManifest.fileName, contents: manifest.json())
     }
