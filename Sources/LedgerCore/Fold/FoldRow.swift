@@ -125,29 +125,41 @@ public enum RequestKey: Sendable, Hashable {
         self = Self.pack(bytes) ?? .text(String(decoding: bytes, as: UTF8.self))
     }
 
+    /// The value of each byte as a lowercase hex digit: 0 to 15, 16 for `:`, 255 for any other byte.
+    private static let digitValues: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch byte {
+        case 0x30...0x39: UInt8(byte - 0x30)
+        case 0x61...0x66: UInt8(byte - 0x61 + 10)
+        case 0x3A: 16
+        default: 255
+        }
+    }
+
     private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> RequestKey? {
         guard bytes.count <= 64 else { return nil }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var digits = 0
         var colon = 0
-        for (position, byte) in bytes.enumerated() {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: ":") where colon == 0:
-                colon = position + 1
-                continue
-            default: return nil
+        let isPacked = digitValues.withUnsafeBufferPointer { values in
+            for position in 0..<bytes.count {
+                let digit = values[Int(bytes[position])]
+                if digit < 16 {
+                    switch digits >> 4 {
+                    case 0: words.0 = words.0 << 4 | UInt64(digit)
+                    case 1: words.1 = words.1 << 4 | UInt64(digit)
+                    case 2: words.2 = words.2 << 4 | UInt64(digit)
+                    default: words.3 = words.3 << 4 | UInt64(digit)
+                    }
+                    digits += 1
+                } else if digit == 16, colon == 0 {
+                    colon = position + 1
+                } else {
+                    return false
+                }
             }
-            switch digits / 16 {
-            case 0: words.0 = words.0 << 4 | UInt64(digit)
-            case 1: words.1 = words.1 << 4 | UInt64(digit)
-            case 2: words.2 = words.2 << 4 | UInt64(digit)
-            default: words.3 = words.3 << 4 | UInt64(digit)
-            }
-            digits += 1
+            return true
         }
+        guard isPacked else { return nil }
         if colon == 0, bytes.count <= 15 {
             return .packed(UInt64(bytes.count) << 60 | words.0)
         }
