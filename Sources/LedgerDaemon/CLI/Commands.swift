@@ -293,22 +293,41 @@ enum ExportCommand {
             throw UsageError("export: option '--what' has invalid value '\(what)'; use all, ledger, events or status")
         }
         let context = try CommandContext(ReplicateCommand.settingOptions(options), environment: environment)
+        let exporter = Exporter(settings: context.settings, logger: context.logger)
         if options.value("from") != nil {
-            let files = try ReplicateCommand.centralExportFiles(
-                options, what: what, context: context, environment: environment)
-            if let check {
-                return try Self.check(files, against: check)
-            }
-            guard let out else { return 2 }
-            try Self.write(files, into: out)
-            context.logger.info("exported", ["export.files": "\(files.count)", "export.dir": out])
+            // status.json describes a local store, so the central ledger exports no status.
+            let (source, inputs) = try ReplicateCommand.centralExportSource(
+                options, context: context, environment: environment)
+            let (exitCode, fileCount) = try Self.export(
+                source: source, inputs: inputs, what: what == "status" ? "none" : what, check: check, out: out,
+                exporter: exporter)
+            if let exitCode { return exitCode }
+            context.logger.info("exported", ["export.files": "\(fileCount)", "export.dir": out ?? ""])
             return 0
         }
 
         let store = try context.openStore()
-        let exporter = Exporter(settings: context.settings, logger: context.logger)
         let inputs = try LedgerInputs.load(settings: context.settings, logger: context.logger)
         try Folder(settings: context.settings, logger: context.logger).priceNewEvents(store: store, inputs: inputs)
+        let (exitCode, fileCount) = try Self.export(
+            source: store, inputs: inputs, what: what, check: check, out: out, exporter: exporter)
+        if let exitCode { return exitCode }
+        guard let out else { return 2 }
+        if what == "all" || what == "status" {
+            let status = try exporter.statusFile(store: store)
+            try AtomicFile.write(status.contents, to: FilePath.join(out, status.name))
+        }
+        context.logger.info("exported", ["export.files": "\(fileCount)", "export.dir": out])
+        return 0
+    }
+
+    /// Streams `events.jsonl` and builds the other files of `what` from `source`. With `check`,
+    /// compares them with the files in that directory and returns the exit code. Otherwise writes
+    /// them into `out` and returns no exit code and the number of files.
+    private static func export(
+        source: some EventSource, inputs: LedgerInputs, what: String, check: String?, out: String?,
+        exporter: Exporter
+    ) throws -> (exitCode: Int32?, fileCount: Int) {
         let directory = check ?? out ?? "."
         if check == nil {
             try FilePath.makeDirectories(directory)
@@ -320,7 +339,7 @@ enum ExportCommand {
         var isEventsUnchanged = true
         if what == "all" || what == "events" {
             let file = try StreamedFile(path: FilePath.join(directory, Exporter.eventsName), writing: check == nil)
-            try exporter.writeEvents(store: store, mapping: ProviderMapping(pricing: inputs.pricing), to: file)
+            try exporter.writeEvents(store: source, mapping: ProviderMapping(pricing: inputs.pricing), to: file)
             let (sha256, isUnchanged) = try file.finish()
             listing.append((Exporter.eventsName, sha256))
             isEventsUnchanged = isUnchanged
@@ -328,7 +347,7 @@ enum ExportCommand {
         }
         var files: [LedgerFile] = []
         if what == "all" || what == "ledger" {
-            files = try exporter.ledgerFiles(source: store, inputs: inputs, listing: listing)
+            files = try exporter.ledgerFiles(source: source, inputs: inputs, listing: listing)
         }
         if let check {
             var changed: [String] = []
@@ -336,17 +355,13 @@ enum ExportCommand {
                 let exists = access(events.path, F_OK) == 0
                 changed.append((exists ? "differs: " : "missing: ") + events.path)
             }
-            return try Self.check(files, against: check, changedBefore: changed, total: files.count + listing.count)
+            let exitCode = try Self.check(
+                files, against: check, changedBefore: changed, total: files.count + listing.count)
+            return (exitCode, files.count + listing.count)
         }
-        guard let out else { return 2 }
         try events?.commit()
-        try Self.write(files, into: out)
-        if what == "all" || what == "status" {
-            let status = try exporter.statusFile(store: store)
-            try AtomicFile.write(status.contents, to: FilePath.join(out, status.name))
-        }
-        context.logger.info("exported", ["export.files": "\(files.count + listing.count)", "export.dir": out])
-        return 0
+        try Self.write(files, into: directory)
+        return (nil, files.count + listing.count)
     }
 
     private static func write(_ files: [LedgerFile], into directory: String) throws {

@@ -116,15 +116,13 @@ enum ReplicateCommand {
         return 0
     }
 
-    /// The files `export --from` writes or checks; `status.json` describes a local store and is
-    /// not among them.
-    static func centralExportFiles(
-        _ options: ParsedOptions, what: String, context: CommandContext, environment: [String: String]
-    ) throws -> [LedgerFile] {
+    /// The central ledger's events and the ledger inputs, for `export --from`.
+    static func centralExportSource(
+        _ options: ParsedOptions, context: CommandContext, environment: [String: String]
+    ) throws -> (CentralEventSource, LedgerInputs) {
         let source = try centralSource(options, context: context, environment: environment)
         let inputs = try LedgerInputs.load(settings: context.settings, logger: context.logger)
-        let exporter = Exporter(settings: context.settings, logger: context.logger)
-        return try exporter.makeFiles(source: source.events, inputs: inputs, what: what == "status" ? "none" : what)
+        return (source.events, inputs)
     }
 
     private static func centralSource(
