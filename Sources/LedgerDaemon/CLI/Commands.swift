@@ -332,6 +332,7 @@ enum ExportCommand {
         if check == nil {
             try FilePath.makeDirectories(directory)
         }
+
         // events.jsonl is streamed to a temporary file, or compared with the existing one, so memory
         // does not grow with the number of events. The other files are small and built in memory.
         var events: StreamedFile?
@@ -349,6 +350,7 @@ enum ExportCommand {
         if what == "all" || what == "ledger" {
             files = try exporter.ledgerFiles(source: source, inputs: inputs, listing: listing)
         }
+
         if let check {
             var changed: [String] = []
             if let events, !isEventsUnchanged {

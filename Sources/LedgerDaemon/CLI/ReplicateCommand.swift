@@ -116,7 +116,7 @@ enum ReplicateCommand {
         return 0
     }
 
-    /// The central ledger's events and the ledger inputs, for `export --from`.
+    /// Opens the central ledger for `export --from` and loads the ledger inputs.
     static func centralExportSource(
         _ options: ParsedOptions, context: CommandContext, environment: [String: String]
     ) throws -> (CentralEventSource, LedgerInputs) {
