@@ -144,4 +144,20 @@ struct RuntimeWindowFoldTests {
             options: try ArgumentParser.parse(["--config", path], command: "test", options: specs), environment: [:])
         #expect(throws: ConfigError.self) { try loader.load() }
     }
+
+    @Test("window bounds are half-open")
+    func halfOpenBounds() throws {
+        var fold = EventFold(mapping: ProviderMapping(pricing: nil), utcOffset: { _ in 0 }, runtimeWindow: (10, 20))
+        var numbering = FoldRowNumbering()
+        // Starts 10 and 21 are outside (10 is the exclusive start, 21 is past the end); 11 and 20 are inside.
+        for instant: Int64 in [10, 11, 20, 21] {
+            let event = Self.attempt("\(instant)", at: instant, status: .succeeded, latency: instant)
+            fold.add(FoldRow(event, cost: nil, numbering: &numbering))
+        }
+        let metrics = try #require(fold.runtime.results().first)
+        #expect(metrics.attempts == 2)
+        #expect(metrics.latencyP50 == 15.5)
+        #expect(fold.census.total == 4)
+        #expect(fold.rollups.dailyRows().map(\.attempts) == [4])
+    }
 }

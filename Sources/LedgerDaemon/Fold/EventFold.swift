@@ -18,14 +18,18 @@ struct EventFold {
     private var lastDay = Int64.min
     private var lastMonth = 0
     private var sessions = LatestMonthSessions()
-    /// Runtime metrics take only events that started after this instant; `nil` takes every event.
-    private let runtimeStartsAfter: Int64?
+    /// The runtime window `after < start ≤ end` in nanoseconds since the epoch; `nil` takes every event.
+    private let runtimeWindow: (after: Int64, end: Int64)?
 
-    /// Creates an empty fold that names pairs through `mapping`, finds local days with `utcOffset`
-    /// and leaves events that started at or before `runtimeStartsAfter` out of the runtime metrics.
-    init(mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int, runtimeStartsAfter: Int64? = nil) {
+    /// Creates an empty fold that names pairs through `mapping` and finds local days with
+    /// `utcOffset`. With `runtimeWindow`, runtime metrics take only the events that started inside
+    /// it. Its end also leaves out events stored after the caller looked up the newest attempt.
+    init(
+        mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int,
+        runtimeWindow: (after: Int64, end: Int64)? = nil
+    ) {
         self.mapping = mapping
-        self.runtimeStartsAfter = runtimeStartsAfter
+        self.runtimeWindow = runtimeWindow
         runtime = RuntimeMetricsFolder(mapping: mapping)
         rollups = CostRollupBuilder(utcOffset: utcOffset)
     }
@@ -37,7 +41,11 @@ struct EventFold {
             usageState: row.usageState, quality: row.quality, pricing: row.pricing, instant: row.startedAtNanoseconds)
         count += 1
         guard row.shape != .gapMarker else { return }
-        if runtimeStartsAfter.map({ row.startedAtNanoseconds > $0 }) ?? true {
+        if let runtimeWindow {
+            if row.startedAtNanoseconds > runtimeWindow.after, row.startedAtNanoseconds <= runtimeWindow.end {
+                runtime.add(row)
+            }
+        } else {
             runtime.add(row)
         }
         let pair = rollupPair(row)

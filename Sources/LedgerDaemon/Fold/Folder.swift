@@ -46,9 +46,13 @@ public struct Folder {
         }
         let offsets = ZoneOffsetCache(zone)
         let windowEnd = settings.runtimeWindow == .all ? nil : try Self.newestAttemptInstant(in: store)
+        var window: (after: Int64, end: Int64)?
+        if let windowEnd, let after = settings.runtimeWindow.exclusiveStart(end: windowEnd) {
+            window = (after, windowEnd)
+        }
         var fold = EventFold(
             mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
-            runtimeStartsAfter: settings.runtimeWindow.exclusiveStart(end: windowEnd))
+            runtimeWindow: window)
         try Self.forEachFoldRow(in: store) { fold.add($0) }
         let census = fold.census
         let count = fold.count
