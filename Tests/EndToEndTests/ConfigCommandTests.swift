@@ -205,7 +205,7 @@ struct ConfigCommandTests {
                 guard let equals = line.firstIndex(of: "=") else { return nil }
                 return line[..<equals].trimmingCharacters(in: .whitespaces)
             })
-        #expect(keys.count == 27)
+        #expect(keys.count == 28)
         let docs = try String(
             contentsOf: Harness.packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         for key in keys.sorted() {

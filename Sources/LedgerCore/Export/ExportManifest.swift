@@ -4,35 +4,83 @@ public struct EventCensus: Sendable, Equatable {
     /// Events counted.
     public private(set) var total: Int64 = 0
     /// Events per ``UsageState`` raw value.
-    public private(set) var byUsageState: [String: Int64] = [:]
+    public var byUsageState: [String: Int64] { Self.counts(usageStateCounts, UsageState.allCases) }
     /// Events per ``UsageQuality`` raw value.
-    public private(set) var byQuality: [String: Int64] = [:]
+    public var byQuality: [String: Int64] { Self.counts(qualityCounts, UsageQuality.allCases) }
     /// Events per ``PricingState`` raw value.
-    public private(set) var byPricing: [String: Int64] = [:]
+    public var byPricing: [String: Int64] { Self.counts(pricingCounts, PricingState.allCases) }
     /// The earliest start, in nanoseconds since the epoch; `nil` without events.
-    public private(set) var firstInstant: Int64?
+    public var firstInstant: Int64? { total > 0 ? earliest : nil }
     /// The latest start, in nanoseconds since the epoch; `nil` without events.
-    public private(set) var lastInstant: Int64?
+    public var lastInstant: Int64? { total > 0 ? latest : nil }
+
+    /// Counts in the order of each enumeration's `allCases`, which `ordinal` follows.
+    private var usageStateCounts = [Int64](repeating: 0, count: UsageState.allCases.count)
+    private var qualityCounts = [Int64](repeating: 0, count: UsageQuality.allCases.count)
+    private var pricingCounts = [Int64](repeating: 0, count: PricingState.allCases.count)
+    private var earliest = Int64.max
+    private var latest = Int64.min
 
     /// Creates an empty census.
     public init() {}
 
     /// Counts one event.
     public mutating func add(_ event: CanonicalEvent, pricing: PricingState) {
+        add(
+            usageState: event.usageState, quality: event.quality, pricing: pricing,
+            instant: event.startedAtNanoseconds)
+    }
+
+    /// Counts one event from its states and its start, in nanoseconds since the epoch.
+    public mutating func add(usageState: UsageState, quality: UsageQuality, pricing: PricingState, instant: Int64) {
         total += 1
-        byUsageState[event.usageState.rawValue, default: 0] += 1
-        byQuality[event.quality.rawValue, default: 0] += 1
-        byPricing[pricing.rawValue, default: 0] += 1
-        firstInstant = min(firstInstant ?? event.startedAtNanoseconds, event.startedAtNanoseconds)
-        lastInstant = max(lastInstant ?? event.startedAtNanoseconds, event.startedAtNanoseconds)
+        usageStateCounts[Self.ordinal(usageState)] += 1
+        qualityCounts[Self.ordinal(quality)] += 1
+        pricingCounts[Self.ordinal(pricing)] += 1
+        earliest = min(earliest, instant)
+        latest = max(latest, instant)
+    }
+
+    private static func ordinal(_ state: UsageState) -> Int {
+        switch state {
+        case .present: 0
+        case .zero: 1
+        case .missing: 2
+        }
+    }
+
+    private static func ordinal(_ quality: UsageQuality) -> Int {
+        switch quality {
+        case .complete: 0
+        case .inconsistent: 1
+        case .unclassified: 2
+        }
+    }
+
+    private static func ordinal(_ pricing: PricingState) -> Int {
+        switch pricing {
+        case .priced: 0
+        case .unpriced: 1
+        case .usageMissing: 2
+        }
+    }
+
+    private static func counts<State: CaseIterable & RawRepresentable>(_ counts: [Int64], _ states: [State])
+        -> [String: Int64] where State.RawValue == String
+    {
+        var result: [String: Int64] = [:]
+        for (state, count) in zip(states, counts) where count > 0 {
+            result[state.rawValue] = count
+        }
+        return result
     }
 }
 
 /// `manifest.json`: what an export was built from, for a reader checking that two exports are
 /// comparable.
 ///
-/// It holds no clock reading. The window is the span of the events' start times, so the same store
-/// and pricing file give the same bytes.
+/// It holds no clock reading. The window is the span of the events' start times, and the runtime
+/// window ends at the newest attempt's start, so the same store and pricing file give the same bytes.
 public struct ExportManifest: Sendable {
     /// The manifest's file name.
     public static let fileName = "manifest.json"
@@ -49,17 +97,24 @@ public struct ExportManifest: Sendable {
     public var census: EventCensus
     /// The SHA-256 of each other exported file, by name.
     public var fileHashes: [(name: String, sha256: String)]
+    /// The span of events the runtime metrics cover.
+    public var runtimeWindow: RuntimeWindow
+    /// The end of the runtime window: the start of the newest attempt; `nil` for ``RuntimeWindow/all``.
+    public var runtimeWindowEnd: Int64?
 
     /// Creates a manifest.
     public init(
         storeSchemaVersion: Int64, pricingHash: String?, timeZone: String, census: EventCensus,
-        fileHashes: [(name: String, sha256: String)]
+        fileHashes: [(name: String, sha256: String)], runtimeWindow: RuntimeWindow = .all,
+        runtimeWindowEnd: Int64? = nil
     ) {
         self.storeSchemaVersion = storeSchemaVersion
         self.pricingHash = pricingHash
         self.timeZone = timeZone
         self.census = census
         self.fileHashes = fileHashes
+        self.runtimeWindow = runtimeWindow
+        self.runtimeWindowEnd = runtimeWindowEnd
     }
 
     /// Renders the manifest as one line of JSON with a trailing newline. Every state of each count is
@@ -74,6 +129,12 @@ public struct ExportManifest: Sendable {
         writer.beginObject("window")
         writer.string("first_event", census.firstInstant.map(Timestamp.formatRFC3339))
         writer.string("last_event", census.lastInstant.map(Timestamp.formatRFC3339))
+        writer.endObject()
+        writer.beginObject("runtime_window")
+        writer.string("span", runtimeWindow.description)
+        let start = runtimeWindow.exclusiveStart(end: runtimeWindowEnd)
+        writer.string("starts_after", start.map(Timestamp.formatRFC3339))
+        writer.string("ends_at", start == nil ? nil : runtimeWindowEnd.map(Timestamp.formatRFC3339))
         writer.endObject()
         writer.beginObject("events")
         writer.integer("total", census.total)

@@ -47,7 +47,15 @@ public struct RollupRow: Sendable, Equatable {
 /// allocates its fee to no row.
 public struct CostRollupBuilder {
     private let utcOffset: (Int64) -> Int
-    private var days: [RowKey: RollupRow] = [:]
+    /// The (provider, model) pairs, indexed by their number.
+    private var pairs: [(provider: String, model: String)] = []
+    private var numberByPair: [[String]: Int] = [:]
+    /// One accumulator per (pair, day), updated in place; `indexByDay` finds them.
+    private var days: [DayAccumulator] = []
+    private var indexByDay: [DayKey: Int] = [:]
+    /// The last day added, which most next rows share.
+    private var lastDay = DayKey(pair: -1, day: 0)
+    private var lastDayIndex = 0
 
     /// Creates a builder for the zone whose offset `utcOffset` returns.
     public init(utcOffset: @escaping (Int64) -> Int) {
@@ -61,30 +69,63 @@ public struct CostRollupBuilder {
     public mutating func add(
         provider: String, model: String, instant: Int64, tokens: BillableTokens, cost: Money?, state: PricingState
     ) {
-        let day = localDay(instant)
-        let key = RowKey(provider: provider, model: model, period: day)
-        var row = days[key] ?? RollupRow(provider: provider, model: model, period: day)
-        row.attempts += 1
-        row.buckets.add(tokens.buckets)
-        row.toolInputTokens = row.toolInputTokens.addingSaturated(tokens.toolInput)
-        row.toolOutputTokens = row.toolOutputTokens.addingSaturated(tokens.toolOutput)
-        switch state {
-        case .priced:
-            row.pricedAttempts += 1
-            row.pricedTokens = row.pricedTokens.addingSaturated(tokens.total)
-            row.variableCost = row.variableCost + (cost ?? .zero)
-        case .unpriced:
-            row.unpricedAttempts += 1
-            row.unpricedTokens = row.unpricedTokens.addingSaturated(tokens.total)
-        case .usageMissing:
-            row.usageMissingAttempts += 1
+        let pair = pairNumber(provider: provider, model: model)
+        let index = dayIndex(pair: pair, day: dayNumber(instant))
+        days[index].add(tokens: tokens, state: state)
+        if state == .priced, let cost {
+            days[index].otherCost = days[index].otherCost + cost
         }
-        days[key] = row
+    }
+
+    /// Returns the number of the (provider, model) pair for ``add(pair:day:tokens:costNanos:state:)``,
+    /// giving it the next one when it is new.
+    public mutating func pairNumber(provider: String, model: String) -> Int {
+        let key = [provider, model]
+        if let number = numberByPair[key] { return number }
+        let number = pairs.count
+        pairs.append((provider, model))
+        numberByPair[key] = number
+        return number
+    }
+
+    /// Adds one attempt of the pair numbered `pair` on the local day numbered `day` (see
+    /// ``dayNumber(_:)``), with its cost in nano-dollars, `nil` unless `state` is priced.
+    public mutating func add(pair: Int, day: Int64, tokens: BillableTokens, costNanos: Int64?, state: PricingState) {
+        let index = dayIndex(pair: pair, day: day)
+        days[index].add(tokens: tokens, state: state)
+        if state == .priced, let costNanos {
+            days[index].addCost(nanos: costNanos)
+        }
+    }
+
+    @inline(__always)
+    private mutating func dayIndex(pair: Int, day: Int64) -> Int {
+        let key = DayKey(pair: pair, day: day)
+        if key == lastDay { return lastDayIndex }
+        let index: Int
+        if let existing = indexByDay[key] {
+            index = existing
+        } else {
+            index = days.count
+            days.append(DayAccumulator(key: key))
+            indexByDay[key] = index
+        }
+        lastDay = key
+        lastDayIndex = index
+        return index
     }
 
     /// Returns the daily rows, sorted by provider, model and day.
     public func dailyRows() -> [RollupRow] {
-        days.values.sorted(by: Self.precedes)
+        days.map { accumulator in
+            let pair = pairs[accumulator.key.pair]
+            var row = accumulator.row
+            row.provider = pair.provider
+            row.model = pair.model
+            row.period = Self.dayText(accumulator.key.day)
+            return row
+        }
+        .sorted(by: Self.precedes)
     }
 
     /// Sums the days into months and spreads each provider's fee; rows are sorted by provider, model
@@ -92,7 +133,7 @@ public struct CostRollupBuilder {
     /// - Parameter subscriptionUSDPerMonth: the monthly fee of a provider key, `nil` for none.
     public func monthlyRows(subscriptionUSDPerMonth: (String) -> Money?) -> [RollupRow] {
         var months: [RowKey: RollupRow] = [:]
-        for day in days.values {
+        for day in dailyRows() {
             let key = RowKey(provider: day.provider, model: day.model, period: String(day.period.prefix(7)))
             var row = months[key] ?? RollupRow(provider: day.provider, model: day.model, period: key.period)
             row.attempts += day.attempts
@@ -124,11 +165,22 @@ public struct CostRollupBuilder {
 
     /// Returns the civil day of `instant` in the builder's zone, `YYYY-MM-DD`.
     public func localDay(_ instant: Int64) -> String {
+        Self.dayText(dayNumber(instant))
+    }
+
+    /// Returns the civil day of `instant` (nanoseconds since the epoch) in the builder's zone, as
+    /// days since 1970-01-01.
+    public func dayNumber(_ instant: Int64) -> Int64 {
         var seconds = instant / 1_000_000_000
         if instant % 1_000_000_000 < 0 { seconds -= 1 }
         let local = seconds + Int64(utcOffset(seconds))
         var days = local / 86_400
         if local % 86_400 < 0 { days -= 1 }
+        return days
+    }
+
+    /// Returns the day numbered `days` since 1970-01-01 as `YYYY-MM-DD`.
+    public static func dayText(_ days: Int64) -> String {
         let (year, month, day) = Timestamp.civilFromDays(days)
         return Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
     }
@@ -148,6 +200,58 @@ public struct CostRollupBuilder {
         var provider: String
         var model: String
         var period: String
+    }
+
+    private struct DayKey: Hashable {
+        var pair: Int
+        var day: Int64
+    }
+
+    /// The sums of one (pair, day). Costs in nano-dollars add up in `costNanos` and move into
+    /// `otherCost` before they would overflow, so the total stays exact.
+    private struct DayAccumulator {
+        var key: DayKey
+        var sums = RollupRow(provider: "", model: "", period: "")
+        var costNanos: Int64 = 0
+        var otherCost: Money = .zero
+
+        init(key: DayKey) {
+            self.key = key
+        }
+
+        mutating func add(tokens: BillableTokens, state: PricingState) {
+            sums.attempts += 1
+            sums.buckets.add(tokens.buckets)
+            sums.toolInputTokens = sums.toolInputTokens.addingSaturated(tokens.toolInput)
+            sums.toolOutputTokens = sums.toolOutputTokens.addingSaturated(tokens.toolOutput)
+            switch state {
+            case .priced:
+                sums.pricedAttempts += 1
+                sums.pricedTokens = sums.pricedTokens.addingSaturated(tokens.total)
+            case .unpriced:
+                sums.unpricedAttempts += 1
+                sums.unpricedTokens = sums.unpricedTokens.addingSaturated(tokens.total)
+            case .usageMissing:
+                sums.usageMissingAttempts += 1
+            }
+        }
+
+        mutating func addCost(nanos: Int64) {
+            let (sum, overflow) = costNanos.addingReportingOverflow(nanos)
+            if overflow {
+                otherCost = otherCost + Money(nanos: costNanos)
+                costNanos = nanos
+            } else {
+                costNanos = sum
+            }
+        }
+
+        /// The row without its provider, model and period, which the builder fills in.
+        var row: RollupRow {
+            var result = sums
+            result.variableCost = otherCost + Money(nanos: costNanos)
+            return result
+        }
     }
 }
 

@@ -60,18 +60,15 @@ public struct RuntimeMetrics: Sendable, Equatable {
 public struct RuntimeMetricsFolder {
     private struct Accumulator {
         var metrics: RuntimeMetrics
-        var requestIDs: Set<String> = []
+        /// Distinct request ids, split by ``RequestKey`` case; an id lands in exactly one set.
+        var packedRequestIDs: Set<UInt64> = []
+        var wideRequestIDs: Set<WideHexKey> = []
+        var textRequestIDs: Set<String> = []
         var attemptsWithoutRequestID = 0
         var latencies: [Int64] = []
         var timesToFirstToken: [Int64] = []
         var outputTokens: Int64 = 0
         var outputMilliseconds: Int64 = 0
-    }
-
-    /// An event's provider and model as stored, before ``ProviderMapping`` renames them.
-    private struct RawPair: Hashable {
-        var provider: String
-        var model: String
     }
 
     private let mapping: ProviderMapping
@@ -80,8 +77,11 @@ public struct RuntimeMetricsFolder {
     /// every event and make a fold quadratic in the number of events.
     private var accumulators: [Accumulator] = []
     private var indexByPair: [String: Int] = [:]
-    /// The accumulator index of each stored pair already seen, so the mapping runs once per pair.
-    private var indexByRawPair: [RawPair: Int] = [:]
+    /// The accumulator index of each row pair number already seen (-1 for none yet), so the
+    /// mapping runs once per stored pair.
+    private var indexByPairNumber: [Int] = []
+    /// Numbers the pairs of events given to ``add(_:cost:)``.
+    private var numbering = FoldRowNumbering()
 
     /// Creates a folder that names providers and models through `mapping`.
     public init(mapping: ProviderMapping) {
@@ -89,16 +89,34 @@ public struct RuntimeMetricsFolder {
     }
 
     /// Adds one event and the cost recorded for it (`nil` while it is unpriced).
+    ///
+    /// Do not mix it with ``add(_:)`` on one folder: the two number pairs independently.
     public mutating func add(_ event: CanonicalEvent, cost: RecordedCost?) {
-        let index = accumulatorIndex(provider: event.provider, model: event.model)
-        Self.add(event, cost: cost, to: &accumulators[index])
+        add(FoldRow(event, cost: cost, numbering: &numbering))
     }
 
-    private mutating func accumulatorIndex(provider rawProvider: String, model rawModel: String) -> Int {
-        let raw = RawPair(provider: rawProvider, model: rawModel)
-        if let index = indexByRawPair[raw] { return index }
-        let provider = mapping.provider(rawProvider)
-        let model = mapping.model(rawModel, provider: provider)
+    /// Adds one row, whose pair numbers must all come from one reader or one numbering.
+    public mutating func add(_ row: FoldRow) {
+        let index = accumulatorIndex(row)
+        Self.add(row, to: &accumulators[index])
+    }
+
+    /// Returns the accumulator index of the row's pair, creating the accumulator when it is new.
+    @inline(__always)
+    private mutating func accumulatorIndex(_ row: FoldRow) -> Int {
+        if row.pairNumber < indexByPairNumber.count {
+            let index = indexByPairNumber[row.pairNumber]
+            if index >= 0 { return index }
+        }
+        return registerPair(row)
+    }
+
+    private mutating func registerPair(_ row: FoldRow) -> Int {
+        if row.pairNumber >= indexByPairNumber.count {
+            indexByPairNumber += Array(repeating: -1, count: row.pairNumber + 1 - indexByPairNumber.count)
+        }
+        let provider = mapping.provider(row.provider)
+        let model = mapping.model(row.model, provider: provider)
         let key = provider + "\u{0}" + model
         let index: Int
         if let existing = indexByPair[key] {
@@ -108,36 +126,37 @@ public struct RuntimeMetricsFolder {
             accumulators.append(Accumulator(metrics: RuntimeMetrics(provider: provider, model: model)))
             indexByPair[key] = index
         }
-        indexByRawPair[raw] = index
+        indexByPairNumber[row.pairNumber] = index
         return index
     }
 
-    private static func add(_ event: CanonicalEvent, cost: RecordedCost?, to accumulator: inout Accumulator) {
+    private static func add(_ row: FoldRow, to accumulator: inout Accumulator) {
         accumulator.metrics.attempts += 1
-        if let requestID = event.requestID, !requestID.isEmpty {
-            accumulator.requestIDs.insert(requestID)
-        } else {
-            accumulator.attemptsWithoutRequestID += 1
+        switch row.requestKey {
+        case .none: accumulator.attemptsWithoutRequestID += 1
+        case .packed(let value): accumulator.packedRequestIDs.insert(value)
+        case .wide(let value): accumulator.wideRequestIDs.insert(value)
+        case .text(let text): accumulator.textRequestIDs.insert(text)
         }
-        switch event.status {
+        switch row.status {
         case .succeeded:
             accumulator.metrics.succeeded += 1
-            if let latency = event.latencyMilliseconds {
+            if let latency = row.latencyMilliseconds {
                 accumulator.latencies.append(latency)
-                if event.usageState == .present, latency > 0 {
-                    accumulator.outputTokens = accumulator.outputTokens.addingSaturated(event.buckets.output)
+                if row.usageState == .present, latency > 0 {
+                    accumulator.outputTokens = accumulator.outputTokens.addingSaturated(row.buckets.output)
                     accumulator.outputMilliseconds = accumulator.outputMilliseconds.addingSaturated(latency)
                 }
             }
-            if let ttft = event.timeToFirstTokenMilliseconds {
+            if let ttft = row.timeToFirstTokenMilliseconds {
                 accumulator.timesToFirstToken.append(ttft)
             }
-            if event.usageState == .missing {
+            if row.usageState == .missing {
                 accumulator.metrics.usageMissing += 1
             }
         case .failed:
             accumulator.metrics.failed += 1
-            switch event.statusCode ?? 0 {
+            switch row.statusCode ?? 0 {
             case 400...499: accumulator.metrics.failedClientErrors += 1
             case 500...599: accumulator.metrics.failedServerErrors += 1
             default: accumulator.metrics.failedOther += 1
@@ -145,18 +164,18 @@ public struct RuntimeMetricsFolder {
         case .interrupted:
             accumulator.metrics.interrupted += 1
         }
-        accumulator.metrics.buckets.add(event.buckets)
-        switch PricingState(cost) {
+        accumulator.metrics.buckets.add(row.buckets)
+        switch row.pricing {
         case .priced:
             accumulator.metrics.pricedAttempts += 1
-            accumulator.metrics.costNanos = accumulator.metrics.costNanos.addingSaturated(cost?.nanos ?? 0)
-            if cost?.isEstimated == true {
+            accumulator.metrics.costNanos = accumulator.metrics.costNanos.addingSaturated(row.costNanos ?? 0)
+            if row.costIsEstimated {
                 accumulator.metrics.estimatedAttempts += 1
             }
         case .unpriced:
             accumulator.metrics.unpricedAttempts += 1
             accumulator.metrics.unpricedTokens = accumulator.metrics.unpricedTokens.addingSaturated(
-                event.buckets.total)
+                row.buckets.total)
         case .usageMissing:
             break
         }
@@ -166,7 +185,10 @@ public struct RuntimeMetricsFolder {
     public func results() -> [RuntimeMetrics] {
         accumulators.map { accumulator in
             var metrics = accumulator.metrics
-            metrics.requests = accumulator.requestIDs.count + accumulator.attemptsWithoutRequestID
+            metrics.requests =
+                accumulator.packedRequestIDs.count + accumulator.wideRequestIDs.count
+                + accumulator.textRequestIDs.count
+                + accumulator.attemptsWithoutRequestID
             let latencies = accumulator.latencies.sorted()
             metrics.latencyP50 = Self.percentile(latencies, 0.50)
             metrics.latencyP95 = Self.percentile(latencies, 0.95)

@@ -293,37 +293,93 @@ enum ExportCommand {
             throw UsageError("export: option '--what' has invalid value '\(what)'; use all, ledger, events or status")
         }
         let context = try CommandContext(ReplicateCommand.settingOptions(options), environment: environment)
-        let isCentral = options.value("from") != nil
-        let store = isCentral ? nil : try context.openStore()
         let exporter = Exporter(settings: context.settings, logger: context.logger)
-        let files: [LedgerFile]
-        if let store {
-            files = try exporter.makeFiles(store: store, what: what)
-        } else {
-            files = try ReplicateCommand.centralExportFiles(
-                options, what: what, context: context, environment: environment)
+        if options.value("from") != nil {
+            // status.json describes a local store, so the central ledger exports no status.
+            let (source, inputs) = try ReplicateCommand.centralExportSource(
+                options, context: context, environment: environment)
+            let (exitCode, fileCount) = try Self.export(
+                source: source, inputs: inputs, what: what == "status" ? "none" : what, check: check, out: out,
+                exporter: exporter)
+            if let exitCode { return exitCode }
+            context.logger.info("exported", ["export.files": "\(fileCount)", "export.dir": out ?? ""])
+            return 0
         }
-        if let check {
-            return try Self.check(files, against: check)
-        }
+
+        let store = try context.openStore()
+        let inputs = try LedgerInputs.load(settings: context.settings, logger: context.logger)
+        try Folder(settings: context.settings, logger: context.logger).priceNewEvents(store: store, inputs: inputs)
+        let (exitCode, fileCount) = try Self.export(
+            source: store, inputs: inputs, what: what, check: check, out: out, exporter: exporter)
+        if let exitCode { return exitCode }
         guard let out else { return 2 }
-        try FilePath.makeDirectories(out)
-        for file in files {
-            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(out, file.name))
-        }
-        if let store, what == "all" || what == "status" {
+        if what == "all" || what == "status" {
             let status = try exporter.statusFile(store: store)
             try AtomicFile.write(status.contents, to: FilePath.join(out, status.name))
         }
-        context.logger.info("exported", ["export.files": "\(files.count)", "export.dir": out])
+        context.logger.info("exported", ["export.files": "\(fileCount)", "export.dir": out])
         return 0
+    }
+
+    /// Streams `events.jsonl` and builds the other files of `what` from `source`. With `check`,
+    /// compares them with the files in that directory and returns the exit code. Otherwise writes
+    /// them into `out` and returns no exit code and the number of files.
+    private static func export(
+        source: some EventSource, inputs: LedgerInputs, what: String, check: String?, out: String?,
+        exporter: Exporter
+    ) throws -> (exitCode: Int32?, fileCount: Int) {
+        let directory = check ?? out ?? "."
+        if check == nil {
+            try FilePath.makeDirectories(directory)
+        }
+
+        // events.jsonl is streamed to a temporary file, or compared with the existing one, so memory
+        // does not grow with the number of events. The other files are small and built in memory.
+        var events: StreamedFile?
+        var listing: [(name: String, sha256: String)] = []
+        var isEventsUnchanged = true
+        if what == "all" || what == "events" {
+            let file = try StreamedFile(path: FilePath.join(directory, Exporter.eventsName), writing: check == nil)
+            try exporter.writeEvents(store: source, mapping: ProviderMapping(pricing: inputs.pricing), to: file)
+            let (sha256, isUnchanged) = try file.finish()
+            listing.append((Exporter.eventsName, sha256))
+            isEventsUnchanged = isUnchanged
+            events = file
+        }
+        var files: [LedgerFile] = []
+        if what == "all" || what == "ledger" {
+            files = try exporter.ledgerFiles(source: source, inputs: inputs, listing: listing)
+        }
+
+        if let check {
+            var changed: [String] = []
+            if let events, !isEventsUnchanged {
+                let exists = access(events.path, F_OK) == 0
+                changed.append((exists ? "differs: " : "missing: ") + events.path)
+            }
+            let exitCode = try Self.check(
+                files, against: check, changedBefore: changed, total: files.count + listing.count)
+            return (exitCode, files.count + listing.count)
+        }
+        try events?.commit()
+        try Self.write(files, into: directory)
+        return (nil, files.count + listing.count)
+    }
+
+    private static func write(_ files: [LedgerFile], into directory: String) throws {
+        try FilePath.makeDirectories(directory)
+        for file in files {
+            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
+        }
     }
 
     /// Compares `files` with the files of the same names in `directory`; prints each name that
     /// differs or is missing and returns 1 when any does, else 0. `status.json` is not compared,
     /// because it holds the last fold time.
-    static func check(_ files: [LedgerFile], against directory: String) throws -> Int32 {
-        var changed: [String] = []
+    static func check(
+        _ files: [LedgerFile], against directory: String, changedBefore: [String] = [], total: Int? = nil
+    ) throws -> Int32 {
+        var changed = changedBefore
         for file in files {
             let path = FilePath.join(directory, file.name)
             guard let bytes = LedgerInputs.readFile(path) else {
@@ -339,7 +395,7 @@ enum ExportCommand {
         }
         if !changed.isEmpty {
             Commands.writeError(
-                "tokenledgerd export: \(changed.count) of \(files.count) files in \(directory) differ from a fresh "
+                "tokenledgerd export: \(changed.count) of \(total ?? files.count) files in \(directory) differ from a fresh "
                     + "export; run 'tokenledgerd export --out \(directory)' and commit the result\n")
         }
         return changed.isEmpty ? 0 : 1

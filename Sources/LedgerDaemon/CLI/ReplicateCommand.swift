@@ -102,7 +102,7 @@ enum ReplicateCommand {
         let folder = Folder(settings: context.settings, logger: context.logger)
         var result = try folder.compute(store: source.events, inputs: inputs)
         result.files.append(
-            Folder.manifest(for: result.files, census: result.census, inputs: inputs, settings: context.settings))
+            Folder.manifest(for: result.files, result: result, inputs: inputs, settings: context.settings))
         let directory = context.settings.ledgerDirectory
         try FilePath.makeDirectories(directory)
         for file in result.files {
@@ -117,15 +117,13 @@ enum ReplicateCommand {
         return 0
     }
 
-    /// The files `export --from` writes or checks; `status.json` describes a local store and is
-    /// not among them.
-    static func centralExportFiles(
-        _ options: ParsedOptions, what: String, context: CommandContext, environment: [String: String]
-    ) throws -> [LedgerFile] {
+    /// Opens the central ledger for `export --from` and loads the ledger inputs.
+    static func centralExportSource(
+        _ options: ParsedOptions, context: CommandContext, environment: [String: String]
+    ) throws -> (CentralEventSource, LedgerInputs) {
         let source = try centralSource(options, context: context, environment: environment)
         let inputs = try LedgerInputs.load(settings: context.settings, logger: context.logger)
-        let exporter = Exporter(settings: context.settings, logger: context.logger)
-        return try exporter.makeFiles(source: source.events, inputs: inputs, what: what == "status" ? "none" : what)
+        return (source.events, inputs)
     }
 
     private static func centralSource(

@@ -1,4 +1,5 @@
 import Glibc
+import LedgerCore
 
 /// The daemon's paths, timers and ingest limits, resolved from the merged configuration and the
 /// defaults.
@@ -31,6 +32,8 @@ public struct Settings: Sendable {
     public var retention: RetentionPolicy
     /// The IANA time zone of the rollups' days and months.
     public var timeZone: String
+    /// The span of events the runtime metrics and the Pareto inputs cover.
+    public var runtimeWindow: RuntimeWindow
     /// The configuration file that was read; `nil` when none was.
     public var configurationPath: String?
     /// The source of each value; keys that were not set have ``ConfigOrigin/builtIn``.
@@ -73,6 +76,10 @@ public struct Settings: Sendable {
         ),
         OptionSpec(
             "time-zone", value: "ZONE", help: "IANA time zone of the daily and monthly rollups (default: UTC)"),
+        OptionSpec(
+            "runtime-window", value: "SPAN",
+            help: "runtime metrics cover events this long before the newest one: all, or days, hours or minutes "
+                + "such as 30d, 24h or 90m (default: all)"),
     ]
 
     /// Resolves settings from a merged configuration, using the default for every key that no
@@ -102,6 +109,7 @@ public struct Settings: Sendable {
                 directory: configuration.text(.retentionDirectory),
                 minimumAge: configuration.seconds(.retentionMinimumAge) ?? 300),
             timeZone: configuration.text(.timeZone) ?? "UTC",
+            runtimeWindow: configuration.text(.runtimeWindow).flatMap(RuntimeWindow.init(parsing:)) ?? .all,
             configurationPath: configuration.filePath,
             origins: origins)
     }
@@ -125,6 +133,7 @@ public struct Settings: Sendable {
         case .batchBytes: return .integer(batchBytes)
         case .maximumLineLength: return .integer(maximumLineLength)
         case .timeZone: return .text(timeZone)
+        case .runtimeWindow: return .text(runtimeWindow.description)
         default: preconditionFailure("Settings.value(of:) misses the key \(key)")
         }
     }

@@ -31,6 +31,8 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
         case connectionString
         /// A host identifier: printable ASCII without spaces, at most 255 bytes.
         case hostIdentifier
+        /// A ``RuntimeWindow``: `all`, or a whole number of days, hours or minutes such as `30d`.
+        case runtimeWindow
 
         /// Whether the key takes several values.
         public var isList: Bool {
@@ -102,12 +104,16 @@ public struct ConfigKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The IANA time zone whose calendar days and months the rollups use.
     public static let timeZone = ConfigKey(section: "ledger", name: "time_zone", kind: .timeZone, option: "time-zone")
+    /// How far back from the newest attempt the runtime metrics and the Pareto inputs reach.
+    public static let runtimeWindow = ConfigKey(
+        section: "ledger", name: "runtime_window", kind: .runtimeWindow, option: "runtime-window")
 
     /// Every key, in the order `check-config` prints them.
     public static let all: [ConfigKey] =
         [
             stateDirectory, spool, patterns, ledgerDirectory, pricing, models, pollInterval, foldInterval, logLevel,
             batchLines, batchBytes, maximumLineLength, retention, retentionDirectory, retentionMinimumAge, timeZone,
+            runtimeWindow,
         ] + pullKeys + replicationKeys
 
     /// Keys whose new value a running daemon cannot apply on reload: it holds the lock and the

@@ -1,3 +1,5 @@
+import LedgerCore
+
 /// A parsed, validated configuration value.
 public enum ConfigValue: Sendable, Equatable {
     /// A path.
@@ -107,6 +109,14 @@ extension ConfigKey.Kind {
                 throw ValueProblem(
                     problem: "invalid PostgreSQL connection string",
                     fix: "give @FILE naming a file that holds it, or libpq key=value pairs or a postgresql:// URL")
+            }
+            return .text(raw)
+        case .runtimeWindow:
+            guard RuntimeWindow(parsing: raw) != nil else {
+                throw ValueProblem(
+                    problem: "invalid value '\(raw)'",
+                    fix: "give all, or a whole number of days, hours or minutes such as 30d, 24h or 90m "
+                        + "(at most 36500d)")
             }
             return .text(raw)
         case .hostIdentifier:

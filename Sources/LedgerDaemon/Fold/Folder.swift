@@ -11,6 +11,9 @@ public struct FoldResult: Sendable {
     public var eventCount: Int
     /// Event counts by usage state, quality and pricing state, and their time span.
     public var census: EventCensus
+    /// The end of the runtime metrics' window (the newest attempt's start); `nil` when the window
+    /// is ``RuntimeWindow/all``.
+    public var runtimeWindowEnd: Int64?
 }
 
 /// Folds stored events into runtime metrics, cost rollups and the ledger files.
@@ -41,33 +44,21 @@ public struct Folder {
         guard let zone = ZoneOffsets(identifier: settings.timeZone) else {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
         }
-        let mapping = ProviderMapping(pricing: inputs.pricing)
-        var folder = RuntimeMetricsFolder(mapping: mapping)
-        var rollups = CostRollupBuilder(utcOffset: zone.offset(atEpochSeconds:))
-        var census = EventCensus()
-        var sessions = SessionTally()
-        var count = 0
-        try Self.forEachEventToFold(in: store) { stored in
-            let event = stored.event
-            let state = PricingState(stored.cost)
-            if event.shape == .gapMarker {
-                // A gap is no attempt: it is counted in the census but in no metric or rollup.
-                census.add(event, pricing: state)
-                count += 1
-                return
-            }
-            let provider = mapping.provider(event.provider)
-            let model = mapping.model(event.model, provider: provider)
-            folder.add(event, cost: stored.cost)
-            rollups.add(
-                provider: provider, model: model, instant: event.startedAtNanoseconds,
-                tokens: BillableTokens(buckets: event.buckets), cost: stored.cost?.money, state: state)
-            census.add(event, pricing: state)
-            let month = String(rollups.localDay(event.startedAtNanoseconds).prefix(7))
-            sessions.add(month: month, provider: provider, model: model, session: event.sessionID)
-            count += 1
+        let offsets = ZoneOffsetCache(zone)
+        let windowEnd = settings.runtimeWindow == .all ? nil : try Self.newestAttemptInstant(in: store)
+        var window: (after: Int64, end: Int64)?
+        if let windowEnd, let after = settings.runtimeWindow.exclusiveStart(end: windowEnd) {
+            window = (after, windowEnd)
         }
-        let metrics = folder.results()
+        var fold = EventFold(
+            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
+            runtimeWindow: window)
+        try Self.forEachFoldRow(in: store) { fold.add($0) }
+        let census = fold.census
+        let count = fold.count
+        let rollups = fold.rollups
+        let sessions = fold.sessionTally()
+        let metrics = fold.runtime.results()
         // The snapshot holds six decimals; the Pareto table is computed from the same rounded
         // values, so that a reader recomputing it from the snapshot (the SQL view) agrees.
         let rows = metrics.map { metric in
@@ -96,27 +87,47 @@ public struct Folder {
         files.append(LedgerFile(name: RollupWriter.monthlyName, contents: RollupWriter.csv(monthly, isMonthly: true)))
         let snapshot = UISnapshot.make(monthlyRows: monthly, sessions: sessions, newestInstant: census.lastInstant)
         files.append(LedgerFile(name: UISnapshot.fileName, contents: snapshot.json()))
-        return FoldResult(metrics: metrics, files: files, eventCount: count, census: census)
+        return FoldResult(
+            metrics: metrics, files: files, eventCount: count, census: census, runtimeWindowEnd: windowEnd)
     }
 
     /// Calls `body` for every event of `source`. A fold's result does not depend on the order of
     /// events, so the local store streams its table unsorted, with only the columns a fold reads.
-    private static func forEachEventToFold(in source: some EventSource, _ body: (StoredEvent) throws -> Void) throws {
+    private static func forEachFoldRow(in source: some EventSource, _ body: (FoldRow) throws -> Void) throws {
         if let store = source as? Store {
-            try store.forEachEventUnordered(body)
+            try store.forEachFoldRow(body)
         } else {
-            try source.forEachEvent(body)
+            var numbering = FoldRowNumbering()
+            try source.forEachEvent { stored in
+                try body(FoldRow(stored.event, cost: stored.cost, numbering: &numbering))
+            }
         }
     }
 
-    /// Returns `manifest.json` describing `files`, which it lists with their SHA-256.
-    static func manifest(for files: [LedgerFile], census: EventCensus, inputs: LedgerInputs, settings: Settings)
-        -> LedgerFile
-    {
+    /// Returns the start of the newest event of `source` that is not a gap marker; `nil` without one.
+    private static func newestAttemptInstant(in source: some EventSource) throws -> Int64? {
+        if let store = source as? Store {
+            return try store.newestAttemptInstant()
+        }
+        var newest: Int64?
+        try source.forEachEvent { stored in
+            guard stored.event.shape != .gapMarker else { return }
+            newest = max(newest ?? stored.event.startedAtNanoseconds, stored.event.startedAtNanoseconds)
+        }
+        return newest
+    }
+
+    /// Returns `manifest.json` describing `files` and the fold `result` they came from. It lists
+    /// each file with its SHA-256, and the files of `listing`, which were built apart.
+    static func manifest(
+        for files: [LedgerFile], result: FoldResult, inputs: LedgerInputs, settings: Settings,
+        listing: [(name: String, sha256: String)] = []
+    ) -> LedgerFile {
         let manifest = ExportManifest(
             storeSchemaVersion: Int64(Store.schemaVersion), pricingHash: inputs.pricer?.pricingHash,
-            timeZone: settings.timeZone, census: census,
-            fileHashes: files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) })
+            timeZone: settings.timeZone, census: result.census,
+            fileHashes: listing + files.map { ($0.name, SHA256.hexDigest(Array($0.contents.utf8))) },
+            runtimeWindow: settings.runtimeWindow, runtimeWindowEnd: result.runtimeWindowEnd)
         return LedgerFile(name: ExportManifest.fileName, contents: manifest.json())
     }
 
@@ -130,7 +141,7 @@ public struct Folder {
         let inputs = try LedgerInputs.load(settings: settings, logger: logger)
         try priceNewEvents(store: store, inputs: inputs)
         var result = try compute(store: store, inputs: inputs)
-        result.files.append(Self.manifest(for: result.files, census: result.census, inputs: inputs, settings: settings))
+        result.files.append(Self.manifest(for: result.files, result: result, inputs: inputs, settings: settings))
         try FilePath.makeDirectories(directory)
         for file in result.files {
             try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))

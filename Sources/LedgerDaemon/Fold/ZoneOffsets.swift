@@ -7,7 +7,8 @@ import Foundation
 struct ZoneOffsets: Sendable {
     /// The zone as configured, such as `America/New_York`.
     let identifier: String
-    private let zone: TimeZone
+    /// The Foundation zone.
+    let timeZone: TimeZone
 
     /// Looks up a zone; `nil` when the tz database does not know `identifier`.
     init?(identifier: String) {
@@ -16,11 +17,46 @@ struct ZoneOffsets: Sendable {
             let zone = TimeZone(identifier: identifier)
         else { return nil }
         self.identifier = identifier
-        self.zone = zone
+        self.timeZone = zone
     }
 
     /// Returns the zone's offset from UTC, in seconds east, at an instant in seconds since the epoch.
     func offset(atEpochSeconds seconds: Int64) -> Int {
-        zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
+        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
+    }
+}
+
+/// Remembers the offset of ``ZoneOffsets`` over the span up to the zone's next transition, so a
+/// fold asks Foundation once per transition instead of once per event.
+///
+/// Foundation's `nextDaylightSavingTimeTransition(after:)` returns the next change of the zone's
+/// offset, standard-time changes included (tested with Europe/Moscow's 2011 and 2014 changes);
+/// until that instant the offset stays what it was at the start of the span.
+final class ZoneOffsetCache {
+    private let zone: TimeZone
+    /// The cached span, `[start, end)` in seconds since the epoch; empty before the first call.
+    private var start: Int64 = 1
+    private var end: Int64 = 0
+    private var offset = 0
+
+    /// Creates a cache over the zone of `offsets`.
+    init(_ offsets: ZoneOffsets) {
+        zone = offsets.timeZone
+    }
+
+    /// Returns the zone's offset from UTC, in seconds east, at an instant in seconds since the epoch.
+    func offset(atEpochSeconds seconds: Int64) -> Int {
+        if seconds >= start, seconds < end { return offset }
+        let date = Date(timeIntervalSince1970: Double(seconds))
+        offset = zone.secondsFromGMT(for: date)
+        start = seconds
+        if let next = zone.nextDaylightSavingTimeTransition(after: date) {
+            // A transition at a fractional second takes effect within that second; ending the
+            // span at the whole second before it keeps every cached answer exact.
+            end = Int64(next.timeIntervalSince1970.rounded(.down))
+        } else {
+            end = Int64.max
+        }
+        return offset
     }
 }

@@ -1,0 +1,167 @@
+import CSQLite
+import Glibc
+import LedgerCore
+
+extension Store {
+    /// Calls `body` for every event in storage order, reduced to a ``FoldRow``.
+    ///
+    /// Only the columns a fold reads are selected, and without the sort and the join of
+    /// ``forEachEvent(_:)`` SQLite streams the table. Provider, model and session strings are
+    /// decoded once per distinct value, so most rows allocate nothing.
+    public func forEachFoldRow(_ body: (FoldRow) throws -> Void) throws {
+        let statement = try database.makeStatement(
+            """
+            SELECT shape, provider, model, session_id, request_id, started_at_ns, latency_ms, ttft_ms, status,
+                status_code, input_uncached, cache_read, cache_write, output, reasoning, unclassified, usage_state,
+                quality, priced_at_ns, price_ref, cost_nanos, cost_estimated
+            FROM events
+            """)
+        var pairs = ByteInterner()
+        var sessions = ByteInterner()
+        var shapes = EnumColumn<SourceShape>()
+        var statuses = EnumColumn<EventStatus>()
+        var usageStates = EnumColumn<UsageState>()
+        var qualities = EnumColumn<UsageQuality>()
+        while try statement.step() {
+            let (pairNumber, provider, model) = statement.withTextBytes(1) { providerBytes in
+                statement.withTextBytes(2) { modelBytes in
+                    pairs.intern(providerBytes, modelBytes)
+                }
+            }
+            let session = statement.withTextBytes(3) { bytes -> (Int, String)? in
+                guard let bytes, !bytes.isEmpty else { return nil }
+                let (number, text, _) = sessions.intern(bytes, nil)
+                return (number, text)
+            }
+            let pricing: PricingState
+            if statement.isNull(18) || statement.isNull(19) {
+                pricing = .unpriced
+            } else {
+                pricing = statement.isNull(20) ? .usageMissing : .priced
+            }
+            let row = FoldRow(
+                shape: shapes.value(statement, 0) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
+                model: model, sessionID: session?.1, sessionNumber: session?.0,
+                requestKey: statement.withTextBytes(4) { RequestKey(bytes: $0) },
+                startedAtNanoseconds: statement.int64(5), latencyMilliseconds: statement.optionalInt64(6),
+                timeToFirstTokenMilliseconds: statement.optionalInt64(7),
+                status: statuses.value(statement, 8) ?? .failed,
+                statusCode: statement.optionalInt64(9).map { Int($0) },
+                buckets: TokenBuckets(
+                    inputUncached: statement.int64(10), cacheRead: statement.int64(11),
+                    cacheWrite: statement.int64(12), output: statement.int64(13), reasoning: statement.int64(14),
+                    unclassified: statement.int64(15)),
+                usageState: usageStates.value(statement, 16) ?? .missing,
+                quality: qualities.value(statement, 17) ?? .complete, pricing: pricing,
+                costNanos: pricing == .priced ? statement.int64(20) : nil,
+                costIsEstimated: pricing != .unpriced && statement.int64(21) != 0)
+            try body(row)
+        }
+    }
+}
+
+extension Store {
+    /// Returns the start of the newest event that is not a gap marker, in nanoseconds since the
+    /// epoch; `nil` when there is none. The `started_at_ns` index is read backwards, so this does
+    /// not scan the table unless most recent events are gap markers.
+    public func newestAttemptInstant() throws(StoreError) -> Int64? {
+        let statement = try database.makeStatement(
+            "SELECT started_at_ns FROM events WHERE shape != ? ORDER BY started_at_ns DESC LIMIT 1")
+        statement.bind(SourceShape.gapMarker.rawValue, at: 0)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+}
+
+/// Numbers distinct values of one or two text columns and keeps their strings, comparing bytes
+/// before it decodes anything.
+///
+/// The previous row's value is checked first, then a table keyed by an FNV-1a hash of the bytes,
+/// whose candidates are compared byte for byte, so hash collisions cannot merge two values.
+private struct ByteInterner {
+    private struct Entry {
+        var first: [UInt8]
+        var second: [UInt8]?
+        var firstText: String
+        var secondText: String
+    }
+
+    private var entries: [Entry] = []
+    private var numbersByHash: [UInt64: [Int]] = [:]
+    private var last = -1
+
+    /// Returns the number and strings of `first` (and `second` when given); `nil` bytes are empty.
+    mutating func intern(_ first: UnsafeBufferPointer<UInt8>?, _ second: UnsafeBufferPointer<UInt8>?) -> (
+        Int, String, String
+    ) {
+        let firstBytes = first ?? UnsafeBufferPointer(start: nil, count: 0)
+        if last >= 0, Self.matches(entries[last], firstBytes, second) {
+            return (last, entries[last].firstText, entries[last].secondText)
+        }
+        var hash = Self.fnv(firstBytes, seed: 0xcbf2_9ce4_8422_2325)
+        if let second {
+            hash = Self.fnv(second, seed: hash ^ 0xFF)
+        }
+        if let candidates = numbersByHash[hash] {
+            for number in candidates where Self.matches(entries[number], firstBytes, second) {
+                last = number
+                return (number, entries[number].firstText, entries[number].secondText)
+            }
+        }
+        let number = entries.count
+        entries.append(
+            Entry(
+                first: Array(firstBytes), second: second.map { Array($0) },
+                firstText: String(decoding: firstBytes, as: UTF8.self),
+                secondText: second.map { String(decoding: $0, as: UTF8.self) } ?? ""))
+        numbersByHash[hash, default: []].append(number)
+        last = number
+        return (number, entries[number].firstText, entries[number].secondText)
+    }
+
+    private static func matches(
+        _ entry: Entry, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>?
+    ) -> Bool {
+        guard bytesEqual(entry.first, first) else { return false }
+        switch (entry.second, second) {
+        case (nil, nil): return true
+        case (let stored?, let given?): return bytesEqual(stored, given)
+        default: return false
+        }
+    }
+
+    private static func fnv(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
+        var hash = seed
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// Decodes a text column holding an enumeration's raw value, decoding only when the bytes differ
+/// from the previous row's.
+private struct EnumColumn<Value: RawRepresentable> where Value.RawValue == String {
+    private var lastBytes: [UInt8] = []
+    private var lastValue: Value?
+    private var hasLast = false
+
+    /// Returns column `index` as a value; `nil` for `NULL` or an unknown raw value.
+    mutating func value(_ statement: Statement, _ index: Int32) -> Value? {
+        statement.withTextBytes(index) { bytes in
+            guard let bytes else { return nil }
+            if hasLast, bytesEqual(lastBytes, bytes) { return lastValue }
+            lastBytes = Array(bytes)
+            lastValue = Value(rawValue: String(decoding: bytes, as: UTF8.self))
+            hasLast = true
+            return lastValue
+        }
+    }
+}
+
+/// Whether `stored` contains exactly the bytes of `given`.
+@inline(__always)
+private func bytesEqual(_ stored: [UInt8], _ given: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard stored.count == given.count else { return false }
+    guard let base = given.baseAddress, !stored.isEmpty else { return true }
+    return stored.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, stored.count) == 0 }
+}
