@@ -140,22 +140,3 @@ public final class Statement {
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 }
-
-/// Reuses the `String` of a text column whose bytes equal the previous row's in the same column, so
-/// columns with few distinct values (provider, model, status) are not decoded on every row.
-struct TextCache {
-    private var columns: [Int32: (bytes: [UInt8], text: String)] = [:]
-
-    /// Column `index` of the statement's current row as text, `nil` for `NULL`.
-    mutating func text(_ statement: Statement, _ index: Int32) -> String? {
-        statement.withTextBytes(index) { bytes in
-            guard let bytes else { return nil }
-            if let cached = columns[index], cached.bytes.elementsEqual(bytes) {
-                return cached.text
-            }
-            let text = String(decoding: bytes, as: UTF8.self)
-            columns[index] = (Array(bytes), text)
-            return text
-        }
-    }
-}

@@ -13,7 +13,7 @@ extension Store {
             """
             SELECT shape, provider, model, session_id, request_id, started_at_ns, latency_ms, ttft_ms, status,
                 status_code, input_uncached, cache_read, cache_write, output, reasoning, unclassified, usage_state,
-                quality, priced_at_ns, price_ref, cost_nanos, cost_estimated
+                quality, priced_at_ns, price_ref, cost_nanos, cost_estimated, tool_input_tokens, tool_output_tokens
             FROM events
             """)
         var pairs = ByteInterner()
@@ -39,7 +39,7 @@ extension Store {
             } else {
                 pricing = statement.isNull(20) ? .usageMissing : .priced
             }
-            let row = FoldRow(
+            var row = FoldRow(
                 shape: shapes.value(statement, 0) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
                 model: model, sessionID: session?.1, sessionNumber: session?.0,
                 requestKey: statement.withTextBytes(4) { RequestKey(bytes: $0) },
@@ -55,6 +55,8 @@ extension Store {
                 quality: qualities.value(statement, 17) ?? .complete, pricing: pricing,
                 costNanos: pricing == .priced ? statement.int64(20) : nil,
                 costIsEstimated: pricing != .unpriced && statement.int64(21) != 0)
+            row.toolInputTokens = statement.int64(22)
+            row.toolOutputTokens = statement.int64(23)
             try body(row)
         }
     }

@@ -59,50 +59,6 @@ extension Store {
         }
     }
 
-    /// Calls `body` for every event in storage order, with only the columns a fold reads.
-    ///
-    /// The event's key, requested model, client, account, auth index, service, host and spool
-    /// position are left empty, and `eventID` is set. Without the sort and the join of
-    /// ``forEachEvent(_:)``, SQLite streams the table instead of sorting it in a temporary tree.
-    public func forEachEventUnordered(_ body: (StoredEvent) throws -> Void) throws {
-        let statement = try database.makeStatement(
-            """
-            SELECT shape, provider, model, session_id, started_at_ns, latency_ms, ttft_ms, status, input_uncached,
-                cache_read, cache_write, output, reasoning, unclassified, usage_state, quality, event_id, cost_nanos,
-                cost_estimated, price_ref, priced_at_ns, request_id, status_code, tool_input_tokens, tool_output_tokens
-            FROM events
-            """)
-        var texts = TextCache()
-        while try statement.step() {
-            let buckets = TokenBuckets(
-                inputUncached: statement.int64(8), cacheRead: statement.int64(9), cacheWrite: statement.int64(10),
-                output: statement.int64(11), reasoning: statement.int64(12), unclassified: statement.int64(13))
-            var event = CanonicalEvent(
-                key: EventKey(high: 0, low: 0),
-                shape: SourceShape(rawValue: texts.text(statement, 0) ?? "") ?? .usageQueue,
-                provider: texts.text(statement, 1) ?? "", model: texts.text(statement, 2) ?? "",
-                startedAtNanoseconds: statement.int64(4),
-                status: EventStatus(rawValue: texts.text(statement, 7) ?? "") ?? .failed, buckets: buckets,
-                usageState: UsageState(rawValue: texts.text(statement, 14) ?? "") ?? .missing,
-                quality: UsageQuality(rawValue: texts.text(statement, 15) ?? "") ?? .complete)
-            event.sessionID = statement.text(3)
-            event.latencyMilliseconds = statement.optionalInt64(5)
-            event.timeToFirstTokenMilliseconds = statement.optionalInt64(6)
-            event.requestID = statement.text(21)
-            event.statusCode = statement.optionalInt64(22).map { Int($0) }
-            event.toolInputTokens = statement.int64(23)
-            event.toolOutputTokens = statement.int64(24)
-            var stored = StoredEvent(event: event, filePath: nil, lineOffset: nil)
-            stored.eventID = statement.int64(16)
-            if let pricedAt = statement.optionalInt64(20), let reference = texts.text(statement, 19) {
-                stored.cost = RecordedCost(
-                    nanos: statement.optionalInt64(17), isEstimated: statement.int64(18) != 0,
-                    priceReference: reference, pricedAtNanoseconds: pricedAt)
-            }
-            try body(stored)
-        }
-    }
-
     /// Reads an event from a row selected with ``eventColumns``.
     static func readEvent(_ statement: Statement) -> StoredEvent {
         let buckets = TokenBuckets(

@@ -82,7 +82,11 @@ struct ToolTokenPricingTests {
         #expect(usage["cache_read_tokens"]?.int64Value == 400_000)
         let monthly = try String(
             contentsOf: harness.out.appendingPathComponent("rollups_monthly.csv"), encoding: .utf8)
-        #expect(monthly.hasSuffix(",2050000,2050000,1,0,0,0,4.155,0,4.155\r\n"), "\(monthly)")
+        // The rollup takes the tool parts out of input and output, as the cost does.
+        #expect(
+            monthly.hasSuffix(
+                "\r\ncodex,gpt-5,2026-06,1,1000000,400000,100000,200000,0,0,300000,50000,2050000,2050000,1,0,0,0,"
+                    + "4.155,0,4.155\r\n"), "\(monthly)")
 
         // Tool input 0.75 and tool output 3 USD per million: 2 + 1.6 + 0.25 + 0.08 + 0.225 + 0.15.
         try Data(Self.pricing(toolInput: "0.75", toolOutput: "3.0").utf8).write(to: pricingURL)

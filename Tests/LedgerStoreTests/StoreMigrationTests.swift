@@ -118,11 +118,11 @@ struct StoreMigrationTests {
         try store.forEachEvent { ordered.append($0) }
         #expect(ordered.map(\.event.toolInputTokens) == [0, 0, 300_000])
         #expect(ordered.map(\.event.toolOutputTokens) == [0, 0, 50_000])
-        var unordered: [Int64: CanonicalEvent] = [:]
-        try store.forEachEventUnordered { unordered[$0.eventID] = $0.event }
-        #expect(unordered[3]?.toolInputTokens == 300_000)
-        #expect(unordered[3]?.toolOutputTokens == 50_000)
-        #expect(unordered[1]?.toolInputTokens == 0)
+        var foldRows: [FoldRow] = []
+        try store.forEachFoldRow { foldRows.append($0) }
+        #expect(foldRows.map(\.toolInputTokens) == [0, 0, 300_000])
+        #expect(foldRows.map(\.toolOutputTokens) == [0, 0, 50_000])
+        #expect(foldRows.last?.billableTokens == event.billableTokens)
 
         let candidate = try #require(try store.pricingCandidates(afterID: 2, limit: 10, unpricedOnly: true).first)
         #expect(candidate.toolInputTokens == 300_000)

@@ -40,6 +40,9 @@ public struct FoldRow: Sendable {
     public var costNanos: Int64?
     /// Whether part of the recorded cost is an estimate.
     public var costIsEstimated: Bool
+    /// The tool-call parts of `input_uncached` and `output`; 0 for shapes that have none.
+    public var toolInputTokens: Int64 = 0
+    public var toolOutputTokens: Int64 = 0
 
     /// Creates a row; `pairNumber` and `sessionNumber` must follow the rule of the type.
     public init(
@@ -83,6 +86,13 @@ public struct FoldRow: Sendable {
             statusCode: event.statusCode, buckets: event.buckets, usageState: event.usageState,
             quality: event.quality, pricing: pricing, costNanos: pricing == .priced ? cost?.nanos : nil,
             costIsEstimated: cost?.isEstimated ?? false)
+        toolInputTokens = event.toolInputTokens
+        toolOutputTokens = event.toolOutputTokens
+    }
+
+    /// The counts this row is billed for, with the tool parts moved out of their buckets.
+    public var billableTokens: BillableTokens {
+        BillableTokens(buckets: buckets, separatingToolInput: toolInputTokens, toolOutput: toolOutputTokens)
     }
 }
 

@@ -51,7 +51,7 @@ struct EventFold {
         let pair = rollupPair(row)
         let day = rollups.dayNumber(row.startedAtNanoseconds)
         rollups.add(
-            pair: pair, day: day, tokens: BillableTokens(buckets: row.buckets), costNanos: row.costNanos,
+            pair: pair, day: day, tokens: row.billableTokens, costNanos: row.costNanos,
             state: row.pricing)
         if let sessionNumber = row.sessionNumber, let session = row.sessionID {
             sessions.add(month: month(ofDay: day), day: day, pair: pair, sessionNumber: sessionNumber, session: session)
