@@ -52,6 +52,7 @@ public struct IngestSummary: Sendable, Equatable {
 public final class Ingestor {
     private let store: Store
     private let decoder: LineDecoder
+    private let decodeCache = DecodeCache()
     private let options: IngestOptions
     private let logger: Logger
     private let clock: @Sendable () -> Int64
@@ -451,7 +452,7 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        let outcome = decoder.decode(content, now: clock())
+        let outcome = decoder.decode(content, now: clock(), cache: decodeCache)
         for event in outcome.events {
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
         }
