@@ -1,4 +1,5 @@
 import CSQLite
+import LedgerCore
 
 /// A prepared SQLite statement. Parameter and column indexes start at 0 for binding too.
 public final class Statement {
@@ -69,6 +70,14 @@ public final class Statement {
             return
         }
         value.withUnsafeBytes { buffer in
+            _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
+        }
+    }
+
+    /// Binds the 16 bytes of `key` as a blob, as ``EventKeyCoding`` stores them, to parameter
+    /// `index` (0-based).
+    public func bind(_ key: EventKey, at index: Int32) {
+        EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
     }

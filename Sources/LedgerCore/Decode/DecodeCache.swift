@@ -22,7 +22,7 @@ struct StringInterner {
 
     /// Values longer than this many bytes are not kept.
     static let maximumLength = 64
-    private static let slotCount = 128
+    private static let slotCount = 1024
     private var slots: [Entry?] = Array(repeating: nil, count: slotCount)
 
     /// The `String` of `bytes`, which must be valid UTF-8.
@@ -31,12 +31,23 @@ struct StringInterner {
             return String(decoding: bytes, as: UTF8.self)
         }
         let slot = Int(truncatingIfNeeded: Self.fingerprint(bytes)) & (Self.slotCount - 1)
-        if let entry = slots[slot], entry.bytes.elementsEqual(bytes) {
+        if let entry = slots[slot], Self.equal(entry.bytes, bytes) {
             return entry.text
         }
         let text = String(decoding: bytes, as: UTF8.self)
         slots[slot] = Entry(bytes: Array(bytes), text: text)
         return text
+    }
+
+    /// Whether `stored` and `bytes` contain the same bytes.
+    static func equal(_ stored: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard stored.count == bytes.count else { return false }
+        return stored.withUnsafeBufferPointer { stored in
+            for index in 0..<bytes.count where stored[index] != bytes[index] {
+                return false
+            }
+            return true
+        }
     }
 
     /// FNV-1a over the bytes and their count.
@@ -63,7 +74,7 @@ struct SecretIDCache: CustomStringConvertible {
     }
 
     /// The number of entries kept.
-    static let slotCount = 32
+    static let slotCount = 256
     /// Secrets longer than this many bytes are hashed every time and not kept.
     static let maximumLength = 512
     private var slots: [Entry?] = Array(repeating: nil, count: slotCount)
@@ -78,7 +89,7 @@ struct SecretIDCache: CustomStringConvertible {
             fingerprint = ~fingerprint
         }
         let slot = Int(truncatingIfNeeded: fingerprint) & (Self.slotCount - 1)
-        if let entry = slots[slot], entry.kind == kind, entry.secret.elementsEqual(value) {
+        if let entry = slots[slot], entry.kind == kind, StringInterner.equal(entry.secret, value) {
             return entry.id
         }
         let id = SecretHasher.id(utf8: value, kind: kind)
