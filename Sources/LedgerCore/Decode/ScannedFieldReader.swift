@@ -168,12 +168,19 @@ struct ScannedFieldReader: RecordFields {
 }
 
 extension UsageQueueDecoder {
+    private static let otlpPrefix = Array(#"{"resourceSpans""#.utf8)
+
     /// Decodes `line` from its bytes when it is a usage-queue record that ``ScannedFieldReader``
     /// reads exactly as the parsed tree would be read.
     ///
     /// Returns `nil` for every other line, which the caller then parses into a tree. That second
     /// pass also finds the reason of a reject.
     static func decodeScanned(_ line: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> CanonicalEvent? {
+        // OTLP exporters write `resourceSpans` first. Such a line goes to the tree without a scan
+        // that would find the same member later.
+        if line.starts(with: otlpPrefix) {
+            return nil
+        }
         // A key with an escape or a non-ASCII byte might still equal a field name as a `String`.
         guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return nil }
         let members = cache.scanner.members
