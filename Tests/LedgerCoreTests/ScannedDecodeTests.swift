@@ -278,6 +278,7 @@ struct ScannedDecodeTests {
     @Test("secret id cache returns the derived ids")
     func secretIDCache() {
         var cache = SecretIDCache()
+        #expect(cache.description == "SecretIDCache(0 entries)")
         for index in 0..<300 {
             let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"
             let bytes = Array(secret.utf8)

@@ -23,12 +23,16 @@ struct StringInterner {
     /// Values longer than this many bytes are not kept.
     static let maximumLength = 64
     private static let slotCount = 1024
-    private var slots: [Entry?] = Array(repeating: nil, count: slotCount)
+    /// Empty until the first lookup, so that a cache that decodes no usage-queue line allocates no table.
+    private var slots: [Entry?] = []
 
     /// The `String` of `bytes`, which must be valid UTF-8.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count <= Self.maximumLength else {
             return String(decoding: bytes, as: UTF8.self)
+        }
+        if slots.isEmpty {
+            slots = Array(repeating: nil, count: Self.slotCount)
         }
         let slot = Int(truncatingIfNeeded: Self.fingerprint(bytes)) & (Self.slotCount - 1)
         if let entry = slots[slot], Self.equal(entry.bytes, bytes) {
@@ -77,7 +81,8 @@ struct SecretIDCache: CustomStringConvertible {
     static let slotCount = 256
     /// Secrets longer than this many bytes are hashed every time and not kept.
     static let maximumLength = 512
-    private var slots: [Entry?] = Array(repeating: nil, count: slotCount)
+    /// Empty until the first lookup, so that a cache that decodes no usage-queue line allocates no table.
+    private var slots: [Entry?] = []
 
     /// The id of the secret whose UTF-8 bytes are `value`.
     mutating func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: SecretHasher.Kind) -> String {
@@ -87,6 +92,9 @@ struct SecretIDCache: CustomStringConvertible {
         var fingerprint = StringInterner.fingerprint(value)
         if kind == .account {
             fingerprint = ~fingerprint
+        }
+        if slots.isEmpty {
+            slots = Array(repeating: nil, count: Self.slotCount)
         }
         let slot = Int(truncatingIfNeeded: fingerprint) & (Self.slotCount - 1)
         if let entry = slots[slot], entry.kind == kind, StringInterner.equal(entry.secret, value) {
