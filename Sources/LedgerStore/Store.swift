@@ -181,7 +181,8 @@ public final class Store {
     private func insert(
         _ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?, using statement: Statement
     ) throws(StoreError) -> Int {
-        statement.reset()
+        // Every one of the 27 parameters is bound below, so the old bindings need no clearing.
+        statement.rewind()
         statement.bind(event.key, at: 0)
         statement.bind(event.shape.rawValue, at: 1)
         statement.bind(event.provider, at: 2)
