@@ -18,6 +18,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CCrypto",
+            path: "Sources/CCrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -33,6 +38,7 @@ let package = Package(
         ),
         .target(
             name: "LedgerCore",
+            dependencies: ["CCrypto"],
             swiftSettings: strictSettings
         ),
         .target(

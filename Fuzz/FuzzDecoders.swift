@@ -32,8 +32,20 @@ private func checkInvariants(_ outcome: LineOutcome) {
 public func fuzzDecoders(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: data == nil ? 0 : count)
 
+    // The member scanner accepts exactly the texts whose parse is an object, and a line that the
+    // scanned usage-queue path decodes gives the same event through the tree.
+    let parsed = try? JSONParser.parse(buffer: input)
+    var scanner = JSONMemberScanner()
+    precondition(scanner.scan(input) == (parsed?.objectValue != nil), "scanner and parser disagree")
+    let trimmed = LineDecoder.trimmed(input)
+    if let event = UsageQueueDecoder.decodeScanned(trimmed, now: fuzzNow, cache: DecodeCache()) {
+        let value = try? JSONParser.parse(buffer: trimmed)
+        let tree = value.map { LineDecoder.decode($0, keyBytes: trimmed, now: fuzzNow) }
+        precondition(tree?.events == [event], "scanned event differs from the tree's")
+    }
+
     // The parser, and compact re-serialization: parsing the compact bytes must give the same value.
-    if let value = try? JSONParser.parse(buffer: input) {
+    if let value = parsed {
         let compact = value.compactBytes
         guard let reparsed = try? JSONParser.parse(compact) else {
             preconditionFailure("compact form of a parsed value does not parse")

@@ -27,7 +27,8 @@ if ! swiftc -sanitize=fuzzer -parse-as-library "$probe/probe.swift" -o "$probe/p
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends libclang-rt-dev
 fi
 
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name FuzzDecoders \
+# LedgerCore hashes through libcrypto, whose module map is in Sources/CCrypto.
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name FuzzDecoders -I Sources/CCrypto -lcrypto \
     Fuzz/FuzzDecoders.swift $(find Sources/LedgerCore -name '*.swift' | sort) \
     -o "$work/fuzz-decoders" 2> >(grep -v 'Cannot export local symbol' >&2)
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, when any is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev zlib1g-dev sqlite3 tzdata librsvg2-bin python3 libpq-dev postgresql)
+packages=(libsqlite3-dev libssl-dev zlib1g-dev sqlite3 tzdata librsvg2-bin python3 libpq-dev postgresql)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,4 +1,5 @@
 import CSQLite
+import LedgerCore
 
 /// A prepared SQLite statement. Parameter and column indexes start at 0 for binding too.
 public final class Statement {
@@ -30,6 +31,12 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Rewinds the statement and keeps its bindings, for a caller that binds every parameter
+    /// again before the next step.
+    public func rewind() {
+        sqlite3_reset(handle)
+    }
+
     /// Binds an integer or `NULL` to parameter `index` (0-based).
     public func bind(_ value: Int64?, at index: Int32) {
         if let value {
@@ -54,11 +61,25 @@ public final class Statement {
     }
 
     /// Binds text or `NULL` to parameter `index` (0-based).
+    ///
+    /// The text is passed as its UTF-8 bytes and length, which SQLite copies. Passing the `String`
+    /// as a C string instead would make Swift copy a small string into a new array first. The
+    /// text ends at its first NUL character, as it did when it was passed as a C string.
     public func bind(_ value: String?, at index: Int32) {
-        if let value {
-            sqlite3_bind_text(handle, index + 1, value, -1, csqlite_transient())
-        } else {
+        guard var value else {
             sqlite3_bind_null(handle, index + 1)
+            return
+        }
+        value.withUTF8 { bytes in
+            let length = bytes.firstIndex(of: 0) ?? bytes.count
+            // A null pointer would bind NULL, so empty text gets a pointer to an empty C string.
+            guard let base = bytes.baseAddress, length > 0 else {
+                _ = sqlite3_bind_text(handle, index + 1, "", 0, csqlite_transient())
+                return
+            }
+            _ = base.withMemoryRebound(to: CChar.self, capacity: length) { text in
+                sqlite3_bind_text(handle, index + 1, text, Int32(length), csqlite_transient())
+            }
         }
     }
 
@@ -69,6 +90,14 @@ public final class Statement {
             return
         }
         value.withUnsafeBytes { buffer in
+            _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
+        }
+    }
+
+    /// Binds the 16 bytes of `key` as a blob, as ``EventKeyCoding`` stores them, to parameter
+    /// `index` (0-based).
+    public func bind(_ key: EventKey, at index: Int32) {
+        EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
     }

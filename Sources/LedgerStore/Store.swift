@@ -157,8 +157,14 @@ public final class Store {
         return try database.transaction { () throws(StoreError) in
             let file = try upsert(batch.file, now: batch.now)
             var inserted = 0
-            for positioned in try retaining(batch.events) {
-                inserted += try insert(positioned, fileID: file.fileID)
+            let events = try retaining(batch.events)
+            if !events.isEmpty {
+                // One statement lookup per batch, because the statement cache hashes the whole SQL text.
+                let statement = try eventInsertStatement()
+                for positioned in events {
+                    inserted += try insert(
+                        positioned.event, fileID: file.fileID, lineOffset: positioned.lineOffset, using: statement)
+                }
             }
             for row in batch.quarantine {
                 try insert(row, fileID: file.fileID, now: batch.now)
@@ -167,13 +173,14 @@ public final class Store {
         }
     }
 
-    private func insert(_ positioned: PositionedEvent, fileID: Int64?) throws(StoreError) -> Int {
-        try insert(positioned.event, fileID: fileID, lineOffset: positioned.lineOffset)
-    }
-
     /// Inserts one event unless its key is stored; returns 1 when it was new, else 0.
     func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
-        let statement = try database.cachedStatement(
+        try insert(event, fileID: fileID, lineOffset: lineOffset, using: try eventInsertStatement())
+    }
+
+    /// Returns the cached statement that inserts one event.
+    private func eventInsertStatement() throws(StoreError) -> Statement {
+        try database.cachedStatement(
             """
             INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,
                                 started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
@@ -183,7 +190,15 @@ public final class Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(started_at_ns, event_key) DO NOTHING
             """)
-        statement.bind(EventKeyCoding.bytes(event.key), at: 0)
+    }
+
+    /// Inserts one event with `statement`, an ``eventInsertStatement()``. Returns 1 when it was new, else 0.
+    private func insert(
+        _ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?, using statement: Statement
+    ) throws(StoreError) -> Int {
+        // Every one of the 29 parameters is bound below, so the old bindings need no clearing.
+        statement.rewind()
+        statement.bind(event.key, at: 0)
         statement.bind(event.shape.rawValue, at: 1)
         statement.bind(event.provider, at: 2)
         statement.bind(event.model, at: 3)
@@ -284,6 +299,12 @@ public struct IngestBatch: Sendable {
 
 /// The on-disk form of an event key: 16 bytes, big-endian halves.
 public enum EventKeyCoding {
+    /// Calls `body` with the key's 16 bytes, without allocating.
+    public static func withBytes<Result>(_ key: EventKey, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var halves = (key.high.bigEndian, key.low.bigEndian)
+        return withUnsafeBytes(of: &halves) { body($0) }
+    }
+
     /// The key's 16 bytes.
     public static func bytes(_ key: EventKey) -> [UInt8] {
         var bytes: [UInt8] = []

@@ -35,18 +35,20 @@ struct CostLedgerTests {
         #expect(run.status == 0, "\(run.stderr)")
         let ledger = harness.state.appendingPathComponent("ledger")
         let monthly = try Self.text("rollups_monthly.csv", in: ledger).split(separator: "\r\n").map(String.init)
-        // Tool tokens are inside the input and output buckets of a stored event, and the example
-        // file's tool rates equal its input and output rates, so the costs are tokenledger's.
+        // The rollups split each event's tool tokens out of its input and output buckets
+        // (claude: 1,550,000 − 50,000 input and 520,000 − 20,000 output). The example file's tool
+        // rates equal its input and output rates, so the costs are tokenledger's.
         #expect(
             Array(monthly.dropFirst())
                 == [
-                    "claude,claude-sonnet-4-5,2026-02,1,1550000,4000000,300000,520000,0,0,0,0,6370000,6370000,1,0,0,0,"
-                        + "14.775,30,44.775",
-                    "codex,gpt-5,2026-02,1,1150000,800000,100000,450000,0,0,0,0,2500000,2500000,1,0,0,0,6.1625,0,6.1625",
-                    "cursor,cursor-codex-latest,2026-02,1,480000,50000,20000,290000,0,0,0,0,840000,840000,1,0,0,0,"
-                        + "3.53125,20,23.53125",
-                    "droid,factory-droid-latest,2026-02,1,470000,20000,10000,240000,0,0,0,0,740000,740000,1,0,0,0,"
-                        + "3.0025,0,3.0025",
+                    "claude,claude-sonnet-4-5,2026-02,1,1500000,4000000,300000,500000,0,0,50000,20000,6370000,6370000,"
+                        + "1,0,0,0,14.775,30,44.775",
+                    "codex,gpt-5,2026-02,1,900000,800000,100000,300000,0,0,250000,150000,2500000,2500000,1,0,0,0,"
+                        + "6.1625,0,6.1625",
+                    "cursor,cursor-codex-latest,2026-02,1,400000,50000,20000,250000,0,0,80000,40000,840000,840000,1,0,"
+                        + "0,0,3.53125,20,23.53125",
+                    "droid,factory-droid-latest,2026-02,1,350000,20000,10000,150000,0,0,120000,90000,740000,740000,1,0,"
+                        + "0,0,3.0025,0,3.0025",
                 ])
         var variable = Money.zero
         var subscription = Money.zero

@@ -14,6 +14,58 @@ struct HashingTests {
         #expect(SHA256.hexDigest(Array(input.utf8)) == digest)
     }
 
+    @Test("SHA-256 of a million a's")
+    func sha256MillionA() {
+        var hasher = SHA256()
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+        for _ in 0..<1000 {
+            hasher.update(chunk)
+        }
+        #expect(
+            HexEncoding.encode(hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("SHA-256 matches the Swift reference")
+    func sha256MatchesReference() {
+        // A fixed linear congruential sequence, so that every run hashes the same bytes.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func nextByte() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        for length in 0...300 {
+            let message = (0..<length).map { _ in nextByte() }
+            let expected = ReferenceSHA256.hash(message)
+            #expect(SHA256.hash(message) == expected, "length \(length)")
+
+            // The same message in three pieces, one of them a non-contiguous sequence.
+            let first = length / 3
+            let second = (2 * length) / 3
+            var pieces = SHA256()
+            pieces.update(message[0..<first])
+            pieces.update(message[first..<second].lazy.map { $0 })
+            pieces.update(message[second...])
+            #expect(pieces.finalize() == expected, "length \(length) in pieces")
+        }
+    }
+
+    @Test("SHA-256 hasher copies are independent")
+    func sha256Copies() {
+        var original = SHA256()
+        original.update(Array("abc".utf8))
+        var copy = original
+        copy.update(Array("def".utf8))
+        #expect(HexEncoding.encode(original.finalize()) == SHA256.hexDigest(Array("abc".utf8)))
+        #expect(HexEncoding.encode(copy.finalize()) == SHA256.hexDigest(Array("abcdef".utf8)))
+    }
+
+    @Test("hex encoding is lowercase")
+    func hexEncoding() {
+        #expect(HexEncoding.encode([0x00, 0xFF, 0x7A, 0x09]) == "00ff7a09")
+        #expect(HexEncoding.encode([]).isEmpty)
+        #expect(HexEncoding.encode([0xAB].lazy.map { $0 }) == "ab")
+    }
+
     @Test("secret ids match the accounting derivation")
     func secretIDs() {
         #expect(
@@ -21,6 +73,13 @@ struct HashingTests {
                 == "3b7505b7a12466c8d73825d01b512ed7bf2000263f1abf524a879a42c166ee70")
         #expect(
             SecretHasher.accountID("acct-1@example.invalid")
+                == "1c14c93b1da64dfd8e60ba5fc766c3c044dfd39cf8baa67558728aa4c5d16eab")
+        #expect(
+            SecretHasher.clientKeyID("sk-client-FAKE67")
+                == SHA256.hexDigest(Array("client".utf8) + [0] + Array("sk-client-FAKE67".utf8)))
+        let bytes = Array("acct-1@example.invalid".utf8)
+        #expect(
+            bytes.withUnsafeBufferPointer { SecretHasher.id(utf8: $0, kind: .account) }
                 == "1c14c93b1da64dfd8e60ba5fc766c3c044dfd39cf8baa67558728aa4c5d16eab")
     }
 

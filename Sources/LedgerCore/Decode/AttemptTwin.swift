@@ -31,6 +31,13 @@ public struct AttemptTwin: Sendable, Hashable {
         self.clientKeyID = clientKeyID
     }
 
+    /// Hashes the shape and the start instant only. Equal values still have equal hashes, and
+    /// two attempts rarely share a nanosecond, so the strings need not be hashed.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shape)
+        hasher.combine(startedAtNanoseconds)
+    }
+
     /// The shape whose events can be this event's twin.
     public var twinShape: SourceShape {
         shape == .usageQueue ? .accountingEvent : .usageQueue

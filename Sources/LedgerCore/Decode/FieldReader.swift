@@ -1,5 +1,55 @@
+/// Typed access to the fields of one JSON object, shared by ``FieldReader`` (a parsed tree) and
+/// ``ScannedFieldReader`` (byte ranges of a scanned line), so that a decoder written against it
+/// reads both the same way.
+protocol RecordFields {
+    /// The prefix of field paths in messages, such as `tokens.`.
+    var path: String { get }
+    /// A string field; `nil` when absent or `null`. `interned` marks a field whose values
+    /// repeat from record to record (a provider, a model), so a reader may share their `String`s.
+    func string(_ name: String, interned: Bool) throws(DecodeError) -> String?
+    /// An integer field written as a JSON number; `nil` when absent or `null`.
+    func int64(_ name: String) throws(DecodeError) -> Int64?
+    /// A Boolean field; `nil` when absent or `null`.
+    func bool(_ name: String) throws(DecodeError) -> Bool?
+    /// An object field; `nil` when absent or `null`.
+    func object(_ name: String) throws(DecodeError) -> Self?
+    /// The id of the secret in string field `name` (see ``SecretHasher``); `nil` when the field is
+    /// absent, `null` or empty.
+    func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String?
+    /// A timestamp field checked by ``TimestampField/read(_:name:now:)``.
+    func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64
+}
+
+extension RecordFields {
+    /// A string field whose values repeat from record to record; `nil` when absent or `null`.
+    func string(_ name: String) throws(DecodeError) -> String? {
+        try string(name, interned: true)
+    }
+
+    /// A token count: an integer from 0 to ``FieldReader/maximumTokenCount``; `nil` when absent or `null`.
+    func tokenCount(_ name: String) throws(DecodeError) -> Int64? {
+        guard let count = try int64(name) else { return nil }
+        guard count >= 0, count <= FieldReader.maximumTokenCount else {
+            throw DecodeError(
+                .invalidField, "\(path)\(name) is \(count), outside 0 to \(FieldReader.maximumTokenCount)")
+        }
+        return count
+    }
+
+    /// A duration in milliseconds: an integer from 0 to ``FieldReader/maximumMilliseconds``; `nil`
+    /// when absent or `null`.
+    func milliseconds(_ name: String) throws(DecodeError) -> Int64? {
+        guard let value = try int64(name) else { return nil }
+        guard value >= 0, value <= FieldReader.maximumMilliseconds else {
+            throw DecodeError(
+                .invalidField, "\(path)\(name) is \(value), outside 0 to \(FieldReader.maximumMilliseconds)")
+        }
+        return value
+    }
+}
+
 /// Typed access to the fields of a JSON object, with errors that name the field.
-struct FieldReader {
+struct FieldReader: RecordFields {
     let object: JSONObject
     /// The prefix of field paths in messages, such as `tokens.`.
     let path: String
@@ -27,27 +77,6 @@ struct FieldReader {
         return number
     }
 
-    /// A token count: an integer from 0 to ``maximumTokenCount``; `nil` when absent or `null`.
-    func tokenCount(_ name: String) throws(DecodeError) -> Int64? {
-        guard let count = try int64(name) else { return nil }
-        guard count >= 0, count <= FieldReader.maximumTokenCount else {
-            throw DecodeError(
-                .invalidField, "\(path)\(name) is \(count), outside 0 to \(FieldReader.maximumTokenCount)")
-        }
-        return count
-    }
-
-    /// A duration in milliseconds: an integer from 0 to ``maximumMilliseconds``; `nil` when absent
-    /// or `null`.
-    func milliseconds(_ name: String) throws(DecodeError) -> Int64? {
-        guard let value = try int64(name) else { return nil }
-        guard value >= 0, value <= FieldReader.maximumMilliseconds else {
-            throw DecodeError(
-                .invalidField, "\(path)\(name) is \(value), outside 0 to \(FieldReader.maximumMilliseconds)")
-        }
-        return value
-    }
-
     /// The largest token count accepted for one bucket of one request: 10^12, far above any
     /// context window, and small enough that sums over billions of events cannot overflow.
     static let maximumTokenCount: Int64 = 1_000_000_000_000
@@ -70,6 +99,19 @@ struct FieldReader {
             throw DecodeError(.invalidField, "\(path)\(name) is not an object")
         }
         return FieldReader(nested, path: "\(path)\(name).")
+    }
+
+    func string(_ name: String, interned: Bool) throws(DecodeError) -> String? {
+        try string(name)
+    }
+
+    func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
+        guard let secret = try string(name), !secret.isEmpty else { return nil }
+        return SecretHasher.id(of: secret, kind: kind)
+    }
+
+    func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64 {
+        try TimestampField.read(object[name], name: name, now: now)
     }
 
     /// Whether the object has a member `name`, `null` included.

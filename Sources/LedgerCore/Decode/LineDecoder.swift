@@ -15,11 +15,23 @@ public struct LineDecoder: Sendable {
     /// with other line ends or trailing spaces keeps its event keys.
     /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
     public func decode(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64) -> LineOutcome {
+        decode(rawLine, now: now, cache: DecodeCache())
+    }
+
+    /// Decodes `line`, which excludes its newline, reusing `cache` from earlier lines.
+    ///
+    /// A usage-queue record is read straight from its bytes when that gives exactly the event of
+    /// its parsed tree. Every other line, rejects included, is parsed into a tree.
+    /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
+    public func decode(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> LineOutcome {
         let line = Self.trimmed(rawLine)
         guard line.count <= maximumLineLength else {
             return LineOutcome(rejects: [
                 DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
             ])
+        }
+        if let event = UsageQueueDecoder.decodeScanned(line, now: now, cache: cache) {
+            return LineOutcome(events: [event])
         }
         let value: JSONValue
         do {

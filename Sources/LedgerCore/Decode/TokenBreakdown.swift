@@ -15,7 +15,7 @@ enum TokenBreakdown {
     /// Reads `breakdown`; all-zero buckets give usage state `missing`, because the proxy fills
     /// the breakdown with zeros when it saw no usage.
     /// - Throws: ``DecodeError`` for a count that is not an integer from 0 to 10^12.
-    static func read(_ breakdown: FieldReader) throws(DecodeError) -> Usage {
+    static func read(_ breakdown: some RecordFields) throws(DecodeError) -> Usage {
         let input = try breakdown.object("input")
         let output = try breakdown.object("output")
         let reasoning = try output?.tokenCount("reasoning_tokens") ?? 0

@@ -17,8 +17,14 @@ public enum UsageQueueDecoder {
     public static func decode(
         _ object: JSONObject, rawLine: some Collection<UInt8>, now: Int64
     ) throws(DecodeError) -> CanonicalEvent {
-        let record = FieldReader(object)
-        let startedAt = try TimestampField.read(object["timestamp"], name: "timestamp", now: now)
+        try decode(fields: FieldReader(object), rawLine: rawLine, now: now)
+    }
+
+    /// Decodes one record read through `record`, a parsed tree or a scanned line.
+    static func decode(
+        fields record: some RecordFields, rawLine: some Collection<UInt8>, now: Int64
+    ) throws(DecodeError) -> CanonicalEvent {
+        let startedAt = try record.timestamp("timestamp", now: now)
         let provider = try record.string("provider").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
         let model = try record.string("model").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
 
@@ -49,21 +55,17 @@ public enum UsageQueueDecoder {
             status: status, buckets: buckets, usageState: usageState, quality: quality)
         event.statusCode = statusCode
         event.requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
-        event.requestID = try record.string("request_id").flatMap { $0.isEmpty ? nil : $0 }
+        event.requestID = try record.string("request_id", interned: false).flatMap { $0.isEmpty ? nil : $0 }
         event.latencyMilliseconds = try record.milliseconds("latency_ms")
         event.timeToFirstTokenMilliseconds = try record.milliseconds("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
         event.authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
-        if let apiKey = try record.string("api_key"), !apiKey.isEmpty {
-            event.clientKeyID = SecretHasher.clientKeyID(apiKey)
-        }
-        if let source = try record.string("source"), !source.isEmpty {
-            event.accountID = SecretHasher.accountID(source)
-        }
+        event.clientKeyID = try record.secretID("api_key", kind: .client)
+        event.accountID = try record.secretID("source", kind: .account)
         return event
     }
 
     private static func usage(
-        _ record: FieldReader, provider: String
+        _ record: some RecordFields, provider: String
     ) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
         if let breakdown = try record.object("token_breakdown") {
             let usage = try TokenBreakdown.read(breakdown)

@@ -3,14 +3,45 @@
 /// The derivations match the ids in CLIProxyAPI's accounting events, so events from both shapes
 /// group together without either side storing the secret.
 public enum SecretHasher {
+    /// The kinds of secret, each with its own hash prefix.
+    public enum Kind: Sendable {
+        /// A client API key: `sha256("client\0" + key)`.
+        case client
+        /// An upstream account, e-mail or key: `sha256("account\0" + source)`.
+        case account
+
+        var prefix: StaticString {
+            switch self {
+            case .client: return "client\0"
+            case .account: return "account\0"
+            }
+        }
+    }
+
     /// `sha256("client\0" + key)` in hex: the id of a client API key.
     public static func clientKeyID(_ key: String) -> String {
-        SHA256.hexDigest(Array("client".utf8) + [0] + Array(key.utf8))
+        id(of: key, kind: .client)
     }
 
     /// `sha256("account\0" + source)` in hex: the id of an upstream account, e-mail or key.
     public static func accountID(_ source: String) -> String {
-        SHA256.hexDigest(Array("account".utf8) + [0] + Array(source.utf8))
+        id(of: source, kind: .account)
+    }
+
+    /// The id of the secret `value`, hashed with the prefix of `kind`.
+    public static func id(of value: String, kind: Kind) -> String {
+        var hasher = SHA256()
+        hasher.update(UnsafeRawBufferPointer(start: kind.prefix.utf8Start, count: kind.prefix.utf8CodeUnitCount))
+        hasher.update(value.utf8)
+        return HexEncoding.encode(hasher.finalize())
+    }
+
+    /// The id of the secret whose UTF-8 bytes are `value`, hashed with the prefix of `kind`.
+    public static func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: Kind) -> String {
+        var hasher = SHA256()
+        hasher.update(UnsafeRawBufferPointer(start: kind.prefix.utf8Start, count: kind.prefix.utf8CodeUnitCount))
+        hasher.update(UnsafeRawBufferPointer(value))
+        return HexEncoding.encode(hasher.finalize())
     }
 }
 

@@ -14,7 +14,12 @@ public enum Timestamp {
     /// Returns `nil` for anything else, including out-of-range fields such as month 13, and
     /// `Int64.max` or `Int64.min` for a valid date-time outside the representable range.
     public static func parseRFC3339(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parseRFC3339(utf8: $0) }
+    }
+
+    /// Parses the UTF-8 bytes of an RFC 3339 date-time, like ``parseRFC3339(_:)``.
+    public static func parseRFC3339(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
 
         func digits(_ count: Int) -> Int64? {

@@ -52,6 +52,7 @@ public struct IngestSummary: Sendable, Equatable {
 public final class Ingestor {
     private let store: Store
     private let decoder: LineDecoder
+    private let decodeCache = DecodeCache()
     private let options: IngestOptions
     private let logger: Logger
     private let clock: @Sendable () -> Int64
@@ -451,7 +452,7 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        let outcome = decoder.decode(content, now: clock())
+        let outcome = decoder.decode(content, now: clock(), cache: decodeCache)
         for event in outcome.events {
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
         }
@@ -477,6 +478,7 @@ public final class Ingestor {
         var retained: [PositionedEvent] = []
         retained.reserveCapacity(events.count)
         var batchTwins: Set<AttemptTwin> = []
+        var cachedStatement: Statement?
         for positioned in events {
             guard let twin = AttemptTwin(positioned.event) else {
                 retained.append(positioned)
@@ -485,12 +487,19 @@ public final class Ingestor {
             if batchTwins.contains(twin.twin) {
                 continue
             }
-            let statement = try store.database.cachedStatement(
-                """
-                SELECT 1 FROM events
-                WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
-                LIMIT 1
-                """)
+            // Looked up once per batch, because the statement cache hashes the whole SQL text.
+            let statement: Statement
+            if let cachedStatement {
+                statement = cachedStatement
+            } else {
+                statement = try store.database.cachedStatement(
+                    """
+                    SELECT 1 FROM events
+                    WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
+                    LIMIT 1
+                    """)
+                cachedStatement = statement
+            }
             statement.bind(twin.startedAtNanoseconds, at: 0)
             statement.bind(twin.twinShape.rawValue, at: 1)
             statement.bind(twin.provider, at: 2)

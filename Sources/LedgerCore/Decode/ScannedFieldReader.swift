@@ -1,0 +1,200 @@
+/// Typed access to the members of one object of a line scanned by ``JSONMemberScanner``, read
+/// straight from the line's bytes.
+///
+/// It returns exactly what ``FieldReader`` returns for the same object, or throws. It throws
+/// for everything it does not read the same way: a value of the wrong type, a string with
+/// escapes, a number that is not an exact `Int64`, an object nested deeper than the scanner
+/// records. Its errors carry no useful detail: the caller drops them and decodes the line again
+/// from a parsed tree, which reports the reason or reads the escapes.
+struct ScannedFieldReader: RecordFields {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let members: UnsafeBufferPointer<ScannedMember>
+    /// The index of the member whose value is this object; -1 for the top-level object.
+    let parent: Int
+    /// The depth of this object; the top-level object is depth 1.
+    let depth: Int
+    let cache: DecodeCache
+
+    /// Empty, because the errors of this reader are never shown.
+    var path: String { "" }
+
+    /// The index of the last member named `name`, the one that ``JSONObject`` lookup returns.
+    func memberIndex(_ name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { nameBytes in
+            var index = members.count - 1
+            while index >= 0 {
+                let member = members[index]
+                if member.parent == parent, member.keyEnd - member.keyStart == nameBytes.count,
+                    Self.equal(bytes, from: member.keyStart, nameBytes)
+                {
+                    return index
+                }
+                index -= 1
+            }
+            return nil
+        }
+    }
+
+    /// Whether the object has a member `name`, `null` included.
+    func contains(_ name: String) -> Bool {
+        memberIndex(name) != nil
+    }
+
+    func string(_ name: String, interned: Bool) throws(DecodeError) -> String? {
+        guard let index = memberIndex(name) else { return nil }
+        let member = members[index]
+        switch member.kind {
+        case .null:
+            return nil
+        case .string:
+            let value = slice(member)
+            return interned ? cache.strings.string(value) : String(decoding: value, as: UTF8.self)
+        default:
+            throw Self.unread(name)
+        }
+    }
+
+    func int64(_ name: String) throws(DecodeError) -> Int64? {
+        guard let index = memberIndex(name) else { return nil }
+        let member = members[index]
+        switch member.kind {
+        case .null:
+            return nil
+        case .number:
+            guard let value = Self.exactInt64(slice(member)) else { throw Self.unread(name) }
+            return value
+        default:
+            throw Self.unread(name)
+        }
+    }
+
+    func bool(_ name: String) throws(DecodeError) -> Bool? {
+        guard let index = memberIndex(name) else { return nil }
+        switch members[index].kind {
+        case .null: return nil
+        case .true: return true
+        case .false: return false
+        default: throw Self.unread(name)
+        }
+    }
+
+    func object(_ name: String) throws(DecodeError) -> ScannedFieldReader? {
+        guard let index = memberIndex(name) else { return nil }
+        switch members[index].kind {
+        case .null:
+            return nil
+        case .object where depth < JSONMemberScanner.recordedDepth:
+            return ScannedFieldReader(bytes: bytes, members: members, parent: index, depth: depth + 1, cache: cache)
+        default:
+            throw Self.unread(name)
+        }
+    }
+
+    func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
+        guard let index = memberIndex(name) else { return nil }
+        let member = members[index]
+        switch member.kind {
+        case .null:
+            return nil
+        case .string:
+            let value = slice(member)
+            return value.isEmpty ? nil : cache.secretIDs.id(utf8: value, kind: kind)
+        default:
+            throw Self.unread(name)
+        }
+    }
+
+    func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64 {
+        guard let index = memberIndex(name) else { throw Self.unread(name) }
+        let member = members[index]
+        let instant: Int64
+        switch member.kind {
+        case .string:
+            guard let parsed = Timestamp.parseRFC3339(utf8: slice(member)) else { throw Self.unread(name) }
+            instant = parsed
+        case .number:
+            guard let number = Self.exactInt64(slice(member)) else { throw Self.unread(name) }
+            instant = Timestamp.fromEpochNumber(number)
+        default:
+            throw Self.unread(name)
+        }
+        try TimestampField.checkRange(instant, name: name, spelling: "", now: now)
+        return instant
+    }
+
+    private func slice(_ member: ScannedMember) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
+    }
+
+    private static func unread(_ name: String) -> DecodeError {
+        DecodeError(.invalidField, "\(name) is not read from the scanned line")
+    }
+
+    private static func equal(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ name: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        for offset in 0..<name.count where bytes[start + offset] != name[offset] {
+            return false
+        }
+        return true
+    }
+
+    /// The value of a JSON number's text as `Int64(text)` reads it: digits with an optional
+    /// minus sign, `nil` for a fraction, an exponent or a value outside the `Int64` range.
+    static func exactInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        let isNegative = text.first == UInt8(ascii: "-")
+        if isNegative {
+            index = 1
+        }
+        guard index < text.count else { return nil }
+        // Accumulated as a negative number, so that Int64.min fits.
+        var value: Int64 = 0
+        while index < text.count {
+            let byte = text[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowSum) = scaled.subtractingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflow, !overflowSum else { return nil }
+            value = next
+            index += 1
+        }
+        if isNegative {
+            return value
+        }
+        return value == .min ? nil : -value
+    }
+}
+
+extension UsageQueueDecoder {
+    private static let otlpPrefix = Array(#"{"resourceSpans""#.utf8)
+
+    /// Decodes `line` from its bytes when it is a usage-queue record that ``ScannedFieldReader``
+    /// reads exactly as the parsed tree would be read.
+    ///
+    /// Returns `nil` for every other line, which the caller then parses into a tree. That second
+    /// pass also finds the reason of a reject.
+    static func decodeScanned(_ line: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> CanonicalEvent? {
+        // OTLP exporters write `resourceSpans` first. Such a line goes to the tree without a scan
+        // that would find the same member later.
+        if line.starts(with: otlpPrefix) {
+            return nil
+        }
+        // A key with an escape or a non-ASCII byte might still equal a field name as a `String`.
+        guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return nil }
+        let members = cache.scanner.members
+        return members.withUnsafeBufferPointer { members in
+            let record = ScannedFieldReader(bytes: line, members: members, parent: -1, depth: 1, cache: cache)
+            // The shapes that LineDecoder tries before the usage queue must not match. Any of
+            // these members sends the line to the tree, even where that shape needs more members.
+            for name in ["resourceSpans", "execution_id", "usage", GapMarker.memberName] where record.contains(name) {
+                return nil
+            }
+            guard record.contains("timestamp"), record.contains("tokens"),
+                record.contains("provider") || record.contains("model")
+            else { return nil }
+            return try? decode(fields: record, rawLine: line, now: now)
+        }
+    }
+}

@@ -1,0 +1,347 @@
+/// One member of an object found by ``JSONMemberScanner``, as byte ranges of the scanned text.
+struct ScannedMember {
+    /// The kind of a member's value.
+    enum Kind: UInt8 {
+        case null
+        case `true`
+        case `false`
+        case number
+        /// A string without escapes: its content bytes are its UTF-8 value.
+        case string
+        /// A string with at least one backslash escape.
+        case escapedString
+        case array
+        case object
+    }
+
+    /// The index in ``JSONMemberScanner/members`` of the member whose value contains this one;
+    /// -1 for a member of the top-level object.
+    var parent: Int
+    /// The key's bytes between its quotes.
+    var keyStart: Int
+    var keyEnd: Int
+    /// Whether the key has no escape and no byte above 0x7F, so that its bytes compare with an
+    /// ASCII name exactly as `String` equality would.
+    var isPlainKey: Bool
+    var kind: Kind
+    /// The value's bytes: between the quotes for a string, the whole value otherwise.
+    var valueStart: Int
+    var valueEnd: Int
+}
+
+/// A validating scan of one JSON text that records where the members of its top-level object
+/// and of the objects nested up to ``recordedDepth`` levels deep sit, without building values.
+///
+/// The scan accepts exactly the texts that ``JSONParser`` accepts: the same RFC 8259 grammar,
+/// the same UTF-8 rules (RFC 3629), the same escapes and the same nesting limit; the tests check
+/// this on every JSONTestSuite case. It reports no
+/// error detail, so a caller that needs one parses the text again with ``JSONParser``.
+struct JSONMemberScanner {
+    /// The deepest object whose members are recorded; the top-level object is depth 1.
+    static let recordedDepth = 3
+
+    /// The members recorded by the last successful ``scan(_:)``, in source order.
+    private(set) var members: [ScannedMember] = []
+    /// Whether some recorded key has an escape or a byte above 0x7F.
+    private(set) var hasNonPlainKey = false
+
+    /// Scans `bytes` as one JSON text, surrounding whitespace allowed.
+    /// - Returns: `true` when the text is valid JSON and its top level is an object; `false`
+    ///   otherwise, with ``members`` left incomplete.
+    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var cursor = ScanCursor(bytes: bytes)
+        swap(&cursor.members, &members)
+        cursor.members.removeAll(keepingCapacity: true)
+        let isValid = cursor.scanTopLevelObject()
+        swap(&cursor.members, &members)
+        hasNonPlainKey = cursor.hasNonPlainKey
+        return isValid
+    }
+}
+
+private struct ScanCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var members: [ScannedMember] = []
+    var hasNonPlainKey = false
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    mutating func scanTopLevelObject() -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
+        guard scanObject(depth: 1, parent: -1) else { return false }
+        skipWhitespace()
+        return index == bytes.count
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// Scans the value at `index`, whose enclosing object or array is at `depth`; `parent` is the
+    /// member that contains it when that member is recorded, else nil.
+    mutating func scanValue(depth: Int, parent: Int?) -> ScannedMember.Kind? {
+        guard index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            return scanObject(depth: depth + 1, parent: parent) ? .object : nil
+        case UInt8(ascii: "["):
+            return scanArray(depth: depth + 1) ? .array : nil
+        case UInt8(ascii: "\""):
+            guard let hasEscape = scanString() else { return nil }
+            return hasEscape ? .escapedString : .string
+        case UInt8(ascii: "t"):
+            return scanLiteral("true") ? .true : nil
+        case UInt8(ascii: "f"):
+            return scanLiteral("false") ? .false : nil
+        case UInt8(ascii: "n"):
+            return scanLiteral("null") ? .null : nil
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return scanNumber() ? .number : nil
+        default:
+            return nil
+        }
+    }
+
+    mutating func scanLiteral(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - index >= count else { return false }
+        let start = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != start[offset] {
+            return false
+        }
+        index += count
+        return true
+    }
+
+    /// Scans the object at `index`. Its members are recorded when `parent` is not nil and `depth`
+    /// is at most ``JSONMemberScanner/recordedDepth``.
+    mutating func scanObject(depth: Int, parent: Int?) -> Bool {
+        guard depth <= JSONParser.maximumDepth else { return false }
+        let records = parent != nil && depth <= JSONMemberScanner.recordedDepth
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            let keyStart = index + 1
+            guard let keyHasEscape = scanString() else { return false }
+            let keyEnd = index - 1
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            index += 1
+            skipWhitespace()
+            let valueStart = index
+            var memberIndex: Int?
+            if records, let parent {
+                let isPlain = !keyHasEscape && Self.isASCII(bytes, from: keyStart, to: keyEnd)
+                hasNonPlainKey = hasNonPlainKey || !isPlain
+                memberIndex = members.count
+                members.append(
+                    ScannedMember(
+                        parent: parent, keyStart: keyStart, keyEnd: keyEnd, isPlainKey: isPlain, kind: .null,
+                        valueStart: valueStart, valueEnd: valueStart))
+            }
+            guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
+            if let memberIndex {
+                members[memberIndex].kind = kind
+                if kind == .string || kind == .escapedString {
+                    members[memberIndex].valueStart = valueStart + 1
+                    members[memberIndex].valueEnd = index - 1
+                } else {
+                    members[memberIndex].valueEnd = index
+                }
+            }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    mutating func scanArray(depth: Int) -> Bool {
+        guard depth <= JSONParser.maximumDepth else { return false }
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard scanValue(depth: depth, parent: nil) != nil else { return false }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    mutating func scanNumber() -> Bool {
+        if bytes[index] == UInt8(ascii: "-") {
+            index += 1
+        }
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if isDigit(bytes[index]) {
+            skipDigits()
+        } else {
+            return false
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { return false }
+            skipDigits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else { return false }
+            skipDigits()
+        }
+        return true
+    }
+
+    mutating func skipDigits() {
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+    }
+
+    func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    /// Scans the string whose opening quote is at `index` and leaves `index` after its closing
+    /// quote. Returns whether it has an escape, or nil when it is invalid.
+    mutating func scanString() -> Bool? {
+        index += 1
+        var hasEscape = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return hasEscape
+            }
+            if byte == UInt8(ascii: "\\") {
+                hasEscape = true
+                guard scanEscape() else { return nil }
+                continue
+            }
+            if byte < 0x20 {
+                return nil
+            }
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
+            guard let length = utf8SequenceLength(at: index) else { return nil }
+            index += length
+        }
+        return nil
+    }
+
+    /// Scans the escape whose backslash is at `index`: one of `\" \\ \/ \b \f \n \r \t` or `\u`
+    /// with four hex digits.
+    mutating func scanEscape() -> Bool {
+        index += 1
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            index += 1
+            return true
+        case UInt8(ascii: "u"):
+            index += 1
+            guard bytes.count - index >= 4 else { return false }
+            for offset in 0..<4 where !isHexDigit(bytes[index + offset]) {
+                return false
+            }
+            index += 4
+            return true
+        default:
+            return false
+        }
+    }
+
+    func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+            UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The length of the multi-byte UTF-8 sequence at `start`, or nil when it is not a valid one
+    /// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+    func utf8SequenceLength(at start: Int) -> Int? {
+        let lead = bytes[start]
+        let length: Int
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0:
+            length = 3
+            lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED:
+            length = 3
+            upper = 0x9F
+        case 0xF0:
+            length = 4
+            lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4:
+            length = 4
+            upper = 0x8F
+        default: return nil
+        }
+        guard bytes.count - start >= length else { return nil }
+        let second = bytes[start + 1]
+        guard second >= lower, second <= upper else { return nil }
+        for offset in 2..<max(length, 2) where bytes[start + offset] & 0xC0 != 0x80 {
+            return nil
+        }
+        return length
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        for index in start..<end where bytes[index] >= 0x80 {
+            return false
+        }
+        return true
+    }
+}

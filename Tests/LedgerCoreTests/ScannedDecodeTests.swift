@@ -1,0 +1,292 @@
+import Foundation
+import Testing
+
+@testable import LedgerCore
+
+@Suite("Scanned usage-queue decoding")
+struct ScannedDecodeTests {
+    static let now: Int64 = 1_796_400_000_000_000_000
+
+    /// The line's outcome through the parsed tree only.
+    static func treeOutcome(_ line: [UInt8]) -> LineOutcome {
+        line.withUnsafeBufferPointer { buffer in
+            let trimmed = LineDecoder.trimmed(buffer)
+            do throws(JSONParseError) {
+                let value = try JSONParser.parse(buffer: trimmed)
+                return LineDecoder.decode(value, keyBytes: trimmed, now: now)
+            } catch {
+                return LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)])
+            }
+        }
+    }
+
+    /// The event of the scanned path alone, `nil` when it leaves the line to the tree.
+    static func scannedEvent(_ line: [UInt8], cache: DecodeCache = DecodeCache()) -> CanonicalEvent? {
+        line.withUnsafeBufferPointer { buffer in
+            UsageQueueDecoder.decodeScanned(LineDecoder.trimmed(buffer), now: now, cache: cache)
+        }
+    }
+
+    static func record(_ members: String) -> [UInt8] {
+        Array(
+            """
+            {"timestamp":"2026-11-30T17:01:06.5-05:00","latency_ms":1200,"provider":"codex","model":"gpt-5",\
+            "failed":false,"api_key":"sk-client-FAKE01","source":"acct@example.invalid",\
+            "tokens":{"input_tokens":1000,"output_tokens":300,"reasoning_tokens":120,"cached_tokens":600,\
+            "total_tokens":1300}\(members)}
+            """.utf8)
+    }
+
+    static let fixtureFiles = [
+        "cliproxyapi/usage-queue.jsonl", "cliproxyapi/accounting-v1.jsonl", "otlp/genai-traces.jsonl",
+        "otlp/genai-traces-base64-ids.jsonl",
+        "tokenledger/events.jsonl",
+    ]
+
+    @Test("every usage-queue fixture line takes the scanned path")
+    func usageQueueFixture() throws {
+        let lines = try FixturePaths.lines("cliproxyapi/usage-queue.jsonl")
+        #expect(lines.count == 400)
+        let cache = DecodeCache()
+        var scanned = 0
+        for (number, line) in lines.enumerated() {
+            let tree = Self.treeOutcome(line)
+            guard let event = Self.scannedEvent(line, cache: cache) else { continue }
+            scanned += 1
+            #expect(tree.events == [event], "line \(number + 1)")
+            #expect(tree.rejects.isEmpty, "line \(number + 1)")
+        }
+        #expect(scanned == 400)
+    }
+
+    @Test("fixture lines decode as through the tree", arguments: fixtureFiles)
+    func fixtureLines(file: String) throws {
+        let lines = try FixturePaths.lines(file)
+        #expect(!lines.isEmpty)
+        let cache = DecodeCache()
+        let decoder = LineDecoder()
+        for (number, line) in lines.enumerated() {
+            let tree = Self.treeOutcome(line)
+            let full = line.withUnsafeBufferPointer { decoder.decode($0, now: Self.now, cache: cache) }
+            #expect(full.events == tree.events, "\(file) line \(number + 1)")
+            #expect(full.rejects == tree.rejects, "\(file) line \(number + 1)")
+        }
+    }
+
+    @Test("other shapes are left to the tree", arguments: fixtureFiles.dropFirst())
+    func otherShapes(file: String) throws {
+        for line in try FixturePaths.lines(file) {
+            #expect(Self.scannedEvent(line) == nil)
+        }
+    }
+
+    @Test("scanned event has the exact fields")
+    func exactFields() throws {
+        let line = Self.record(#","alias":"gpt-5-alias","request_id":"r-1","ttft_ms":250,"auth_index":"ab12""#)
+        let event = try #require(Self.scannedEvent(line))
+        #expect(event.key == EventKey(namespace: "cliproxyapi.usage_queue", bytes: line))
+        #expect(event.provider == "codex")
+        #expect(event.model == "gpt-5")
+        #expect(event.requestedModel == "gpt-5-alias")
+        #expect(event.requestID == "r-1")
+        #expect(event.startedAtNanoseconds == 1_796_076_066_500_000_000)
+        #expect(event.latencyMilliseconds == 1200)
+        #expect(event.timeToFirstTokenMilliseconds == 250)
+        #expect(event.authIndex == "ab12")
+        #expect(event.status == .succeeded)
+        #expect(event.statusCode == 200)
+        #expect(event.buckets == TokenBuckets(inputUncached: 400, cacheRead: 600, output: 300, reasoning: 120))
+        #expect(event.clientKeyID == SecretHasher.clientKeyID("sk-client-FAKE01"))
+        #expect(event.accountID == SecretHasher.accountID("acct@example.invalid"))
+    }
+
+    /// Hand-made lines: whether the scanned path reads each one, and the tree's outcome, which the
+    /// full decoder must give in both cases.
+    static let edgeCases: [(name: String, line: [UInt8], isScanned: Bool)] = [
+        ("escape in a value", record(#","alias":"gpt\u002d5""#), false),
+        ("escape in an unread value", record(#","user_agent":"a\"b\\c\/d\n""#), true),
+        ("escape in a key", record(#","\u0061lias":"x""#), false),
+        ("non-ASCII key", record(#","modèl":"x""#), false),
+        ("non-ASCII value", record(#","alias":"modèle-€-😀""#), true),
+        ("duplicate top-level key", record(#","model":"gpt-5-mini","model":"gpt-5-nano""#), true),
+        (
+            "duplicate nested key", record(#","token_breakdown":{"input":{"uncached_tokens":1,"uncached_tokens":7}}"#),
+            true
+        ),
+        ("exponent in a token field", record(#","token_breakdown":{"input":{"uncached_tokens":1e3}}"#), false),
+        ("fraction in a token field", record(#","token_breakdown":{"unclassified_tokens":1.0}"#), false),
+        ("negative zero in a token field", record(#","token_breakdown":{"unclassified_tokens":-0}"#), true),
+        ("negative token count", record(#","token_breakdown":{"unclassified_tokens":-5}"#), false),
+        ("Int64 overflow", record(#","ttft_ms":9223372036854775808"#), false),
+        ("nulls", record(#","alias":null,"fail":null,"ttft_ms":null,"request_id":null,"auth_index":null"#), true),
+        ("null model", Array(#"{"timestamp":"2026-11-30T17:01:06Z","model":null,"tokens":{}}"#.utf8), true),
+        ("string where a number is read", record(#","ttft_ms":"12""#), false),
+        ("number where a string is read", record(#","alias":5"#), false),
+        ("Boolean as a string", record(#","failed":"false""#), false),
+        ("failed with status code", record(#","failed":true,"fail":{"status_code":499}"#), true),
+        ("empty secrets", record(#","api_key":"","source":"""#), true),
+        ("escaped secret", record(#","api_key":"sk-\u0041""#), false),
+        ("epoch timestamp", Array(#"{"timestamp":1764540066,"provider":"codex","tokens":{}}"#.utf8), true),
+        (
+            "escaped timestamp", Array(#"{"timestamp":"2026-11-30T17:01:06\u005a","provider":"x","tokens":{}}"#.utf8),
+            false
+        ),
+        ("bad timestamp", Array(#"{"timestamp":"2026-13-30T17:01:06Z","provider":"x","tokens":{}}"#.utf8), false),
+        ("future timestamp", Array(#"{"timestamp":"2999-01-01T00:00:00Z","provider":"x","tokens":{}}"#.utf8), false),
+        ("missing timestamp", Array(#"{"provider":"x","tokens":{}}"#.utf8), false),
+        ("null timestamp", Array(#"{"timestamp":null,"provider":"x","tokens":{}}"#.utf8), false),
+        (
+            "deep unread nesting",
+            record(#","extra":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)), true
+        ),
+        (
+            "nesting past the limit",
+            record(#","extra":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600)), false
+        ),
+        ("object four levels deep", record(#","token_breakdown":{"input":{"x":{"y":{}}}}"#), true),
+        (
+            "invalid UTF-8 in a value", Array(record(#","alias":"a"#).dropLast(2)) + [0xC3, 0x28] + Array("\"}".utf8),
+            false
+        ),
+        ("control character in a string", record(",\"alias\":\"a\tb\""), false),
+        ("trailing comma", Array(record("").dropLast()) + Array(",}".utf8), false),
+        ("whitespace and BOM", [0xEF, 0xBB, 0xBF, 0x20] + record("") + [0x0D], true),
+        ("OTLP member present", record(#","resourceSpans":[]"#), false),
+        ("legacy usage member present", record(#","usage":{}"#), false),
+        ("execution id present", record(#","execution_id":"e""#), false),
+        ("gap marker member present", record(#","tokenledgerd_gap":{}"#), false),
+        ("top level is an array", Array("[1]".utf8), false),
+    ]
+
+    @Test("edge cases decode as through the tree", arguments: edgeCases.indices)
+    func edgeCase(index: Int) {
+        let (name, line, isScanned) = Self.edgeCases[index]
+        let tree = Self.treeOutcome(line)
+        let scanned = Self.scannedEvent(line)
+        #expect((scanned != nil) == isScanned, "\(name)")
+        if let scanned {
+            #expect(tree.events == [scanned], "\(name)")
+        }
+        let full = line.withUnsafeBufferPointer { LineDecoder().decode($0, now: Self.now, cache: DecodeCache()) }
+        #expect(full.events == tree.events, "\(name)")
+        #expect(full.rejects == tree.rejects, "\(name)")
+    }
+
+    @Test("edge cases have the expected tree outcome")
+    func edgeCaseOutcomes() throws {
+        func outcome(_ name: String) throws -> LineOutcome {
+            let line = try #require(Self.edgeCases.first { $0.name == name }?.line)
+            return LineDecoder().decode(line, now: Self.now)
+        }
+        #expect(try outcome("escape in a value").events.first?.requestedModel == "gpt-5")
+        #expect(try outcome("escape in a key").events.first?.requestedModel == "x")
+        #expect(try outcome("non-ASCII value").events.first?.requestedModel == "modèle-€-😀")
+        #expect(try outcome("duplicate top-level key").events.first?.model == "gpt-5-nano")
+        #expect(try outcome("duplicate nested key").events.first?.buckets.inputUncached == 7)
+        #expect(try outcome("negative zero in a token field").events.first?.buckets.unclassified == 0)
+        #expect(
+            try outcome("exponent in a token field").rejects
+                == [DecodeError(.invalidField, "token_breakdown.input.uncached_tokens is not a 64-bit integer")])
+        #expect(
+            try outcome("fraction in a token field").rejects
+                == [DecodeError(.invalidField, "token_breakdown.unclassified_tokens is not a 64-bit integer")])
+        #expect(
+            try outcome("negative token count").rejects
+                == [DecodeError(.invalidField, "token_breakdown.unclassified_tokens is -5, outside 0 to 1000000000000")]
+        )
+        #expect(try outcome("null model").events.first?.model == "unknown")
+        #expect(try outcome("failed with status code").events.first?.status == .interrupted)
+        #expect(try outcome("empty secrets").events.first?.clientKeyID == nil)
+        #expect(try outcome("empty secrets").events.first?.accountID == nil)
+        #expect(try outcome("escaped secret").events.first?.clientKeyID == SecretHasher.clientKeyID("sk-A"))
+        #expect(try outcome("epoch timestamp").events.first?.startedAtNanoseconds == 1_764_540_066_000_000_000)
+        #expect(try outcome("escaped timestamp").events.first?.startedAtNanoseconds == 1_796_058_066_000_000_000)
+        #expect(try outcome("nesting past the limit").rejects.first?.code == .invalidJSON)
+        #expect(try outcome("invalid UTF-8 in a value").rejects.first?.code == .invalidJSON)
+        #expect(try outcome("null timestamp").rejects == [DecodeError(.missingField, "timestamp is missing")])
+        #expect(try outcome("top level is an array").rejects.first?.code == .unknownShape)
+    }
+
+    @Test("a reused cache changes no event")
+    func reusedCache() throws {
+        let cache = DecodeCache()
+        let lines = (0..<200).map { index in
+            Self.record(#","request_id":"r-\#(index)","alias":"alias-\#(index % 7)","api_key":"key-\#(index % 50)""#)
+        }
+        for round in 0..<2 {
+            for line in lines {
+                let event = try #require(Self.scannedEvent(line, cache: cache))
+                #expect(event == Self.scannedEvent(line), "round \(round)")
+            }
+        }
+    }
+
+    @Test("scanner accepts what the parser accepts", arguments: ["y_", "n_", "i_"])
+    func scannerMatchesParser(prefix: String) throws {
+        let names = JSONTestSuiteTests.caseNames(prefix: prefix)
+        #expect(!names.isEmpty)
+        var scanner = JSONMemberScanner()
+        for name in names {
+            let bytes = try Data(contentsOf: JSONTestSuiteTests.suiteDirectory.appendingPathComponent(name))
+            let parsed = try? JSONParser.parse(bytes)
+            let scanned = Array(bytes).withUnsafeBufferPointer { scanner.scan($0) }
+            #expect(scanned == (parsed?.objectValue != nil), "\(name)")
+        }
+    }
+
+    @Test("scanner records member ranges")
+    func scannerRanges() throws {
+        let text = Array(#" {"a" : "x\ty", "b":{"c":[1,{"d":2}],"e":{"f":{"g":true}}}, "é":null} "#.utf8)
+        var scanner = JSONMemberScanner()
+        // The tab inside "x\ty" is escaped in the source, so the text is valid.
+        #expect(text.withUnsafeBufferPointer { scanner.scan($0) })
+        let described = scanner.members.map { member in
+            let key = String(decoding: text[member.keyStart..<member.keyEnd], as: UTF8.self)
+            let value = String(decoding: text[member.valueStart..<member.valueEnd], as: UTF8.self)
+            return "\(member.parent) \(key) \(member.kind) \(value)"
+        }
+        #expect(
+            described == [
+                #"-1 a escapedString x\ty"#, #"-1 b object {"c":[1,{"d":2}],"e":{"f":{"g":true}}}"#,
+                #"1 c array [1,{"d":2}]"#, #"1 e object {"f":{"g":true}}"#, #"3 f object {"g":true}"#,
+                "-1 é null null",
+            ])
+        #expect(scanner.hasNonPlainKey)
+    }
+
+    @Test(
+        "exact Int64 reads like Int64(String)",
+        arguments: [
+            "0", "-0", "7", "-7", "1000000000000", "9223372036854775807", "-9223372036854775808",
+            "9223372036854775808", "-9223372036854775809", "99999999999999999999", "1.0", "1e3", "-", "",
+        ])
+    func exactInt64(text: String) {
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text))
+    }
+
+    @Test("interned strings keep their values")
+    func interner() {
+        var interner = StringInterner()
+        let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" }
+        for value in values {
+            let bytes = Array(value.utf8)
+            #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value)
+        }
+    }
+
+    @Test("secret id cache returns the derived ids")
+    func secretIDCache() {
+        var cache = SecretIDCache()
+        #expect(cache.description == "SecretIDCache(0 entries)")
+        for index in 0..<300 {
+            let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"
+            let bytes = Array(secret.utf8)
+            let client = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .client) }
+            let account = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .account) }
+            #expect(client == SecretHasher.clientKeyID(secret))
+            #expect(account == SecretHasher.accountID(secret))
+        }
+        #expect(!cache.description.contains("secret-"))
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import Testing
+
+@Suite("Statement binding")
+struct StatementBindTests {
+    static func temporaryDatabase() throws -> (Database, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try Database(path: directory.appendingPathComponent("test.sqlite3").path)
+        try database.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, v)")
+        return (database, directory)
+    }
+
+    /// Each bound value as SQLite stores it: its type, and its text or hex bytes.
+    static func storedValues(_ database: Database) throws -> [String] {
+        let select = try database.cachedStatement("SELECT typeof(v), quote(v) FROM t ORDER BY n")
+        var values: [String] = []
+        while try select.step() {
+            values.append("\(select.text(0) ?? "?") \(select.text(1) ?? "?")")
+        }
+        return values
+    }
+
+    @Test("text binds its exact bytes")
+    func textBytes() throws {
+        let (database, directory) = try Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try database.cachedStatement("INSERT INTO t (v) VALUES (?)")
+        let texts: [String?] = ["", "abc", String(repeating: "x", count: 100), "é😀", "a\u{0}b", nil]
+        for text in texts {
+            insert.reset()
+            insert.bind(text, at: 0)
+            try insert.run()
+        }
+        #expect(
+            try Self.storedValues(database) == [
+                "text ''", "text 'abc'", "text '\(String(repeating: "x", count: 100))'", "text 'é😀'", "text 'a'",
+                "null NULL",
+            ])
+    }
+
+    @Test("event key binds 16 bytes")
+    func eventKey() throws {
+        let (database, directory) = try Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try database.cachedStatement("INSERT INTO t (v) VALUES (?)")
+        insert.bind(EventKey(high: 0x0011_2233_4455_6677, low: 0x8899_AABB_CCDD_EEFF), at: 0)
+        try insert.run()
+        #expect(try Self.storedValues(database) == ["blob X'00112233445566778899AABBCCDDEEFF'"])
+    }
+
+    @Test("rewind keeps the bindings")
+    func rewindKeepsBindings() throws {
+        let (database, directory) = try Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try database.cachedStatement("INSERT INTO t (v) VALUES (?)")
+        insert.bind("kept", at: 0)
+        try insert.run()
+        insert.rewind()
+        try insert.run()
+        insert.reset()
+        try insert.run()
+        #expect(try Self.storedValues(database) == ["text 'kept'", "text 'kept'", "null NULL"])
+    }
+}
