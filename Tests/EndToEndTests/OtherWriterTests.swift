@@ -45,4 +45,24 @@ struct OtherWriterTests {
         #expect(try harness.waitUntil { try harness.eventCount() == 6 })
         #expect(daemon.stop() == 0)
     }
+
+    @Test("ingests after an export")
+    func ingestsAfterExport() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
+        let daemon = try Daemon(harness, extra: ["--poll-interval", "200ms"])
+        #expect(try harness.waitUntil { try harness.eventCount() == 400 })
+        sleep(2)
+
+        // With the default fold interval, this event stays unpriced until the export prices it.
+        try harness.write(Records.usageLines(1...1), to: "b.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 401 })
+        let export = try harness.run(["export", "--state-dir", harness.state.path, "--out", harness.out.path])
+        #expect(export.status == 0)
+
+        try harness.write(Records.usageLines(2...2), to: "c.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 402 })
+        #expect(daemon.stop() == 0)
+    }
 }
