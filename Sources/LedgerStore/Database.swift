@@ -71,7 +71,14 @@ public final class Database {
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
+    ///
+    /// A cached statement stepped and not yet reset keeps its read snapshot open. Once another
+    /// connection commits, `BEGIN IMMEDIATE` on that old snapshot fails with `SQLITE_BUSY_SNAPSHOT`
+    /// on every retry, so the cached statements are reset first.
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if !isInTransaction {
+            resetCachedStatements()
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -264,6 +264,8 @@ public final class Store {
     public func foldValue(for name: String) throws(StoreError) -> String? {
         let statement = try database.cachedStatement("SELECT value FROM fold_state WHERE name = ?")
         statement.bind(name, at: 0)
+        // The reset ends the read, so no snapshot stays open after the value is copied.
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.text(0)
     }
