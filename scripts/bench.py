@@ -44,9 +44,10 @@ TAIL_LENGTH = 256
 EVENT_COLUMNS = (
     "event_key, shape, provider, model, requested_model, session_id, request_id, started_at_ns, latency_ms, "
     "ttft_ms, status, status_code, input_uncached, cache_read, cache_write, output, reasoning, unclassified, "
-    "usage_state, quality, client_key_id, account_id, auth_index, service_name, host_name, file_id, line_offset")
-INSERT_SQL = ("INSERT INTO events (%s) VALUES (%s) ON CONFLICT(event_key) DO NOTHING"
-              % (EVENT_COLUMNS, ", ".join("?" * 27)))
+    "usage_state, quality, client_key_id, account_id, auth_index, service_name, host_name, file_id, line_offset, "
+    "tool_input_tokens, tool_output_tokens")
+INSERT_SQL = ("INSERT INTO events (%s) VALUES (%s) ON CONFLICT(started_at_ns, event_key) DO NOTHING"
+              % (EVENT_COLUMNS, ", ".join("?" * 29)))
 UPDATE_SQL = ("UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?, "
               "head_hash = ?, tail_hash = ?, state = ?, birth_ns = ?, modified_ns = ?, compression = ?, "
               "updated_ns = ? WHERE file_id = ?")

@@ -8,7 +8,7 @@
  *
  * SETUP_SQL holds the schema and the INSERT of the spool file's row; it runs before the clock
  * starts. ROW_FILE (written by scripts/bench.py, little-endian) is a sequence of records:
- *   'B' u32 row_count, 14 values (the UPDATE's parameters), then row_count rows of 27 values
+ *   'B' u32 row_count, 14 values (the UPDATE's parameters), then row_count rows of 29 values
  *   'E' end of file
  * A value is a tag byte: 0 NULL, 1 int64 (8 bytes), 2 text (u32 length + bytes),
  * 3 blob (u32 length + bytes).
@@ -23,16 +23,17 @@
 #include <string.h>
 #include <time.h>
 
-#define EVENT_COLUMNS 27
+#define EVENT_COLUMNS 29
 #define UPDATE_PARAMETERS 14
 
 static const char *insert_sql =
     "INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,"
     " started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,"
     " cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,"
-    " account_id, auth_index, service_name, host_name, file_id, line_offset)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT(event_key) DO NOTHING";
+    " account_id, auth_index, service_name, host_name, file_id, line_offset, tool_input_tokens,"
+    " tool_output_tokens)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(started_at_ns, event_key) DO NOTHING";
 
 static const char *update_sql =
     "UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?,"
