@@ -46,6 +46,9 @@ public final class Store {
         }
         for (index, migration) in Schema.migrations.enumerated().dropFirst(version) {
             try database.transaction { () throws(StoreError) in
+                // Another process opening the same store may have run this step since the version
+                // was read: the version read under the write lock decides.
+                guard try database.scalarInt("PRAGMA user_version") == Int64(index) else { return }
                 try database.execute(migration)
                 try database.execute("PRAGMA user_version = \(index + 1)")
             }

@@ -151,6 +151,20 @@ struct StoreMigrationTests {
         #expect(try store.eventTotal() == 0)
     }
 
+    @Test("concurrent opener migrates once")
+    func concurrentMigration() throws {
+        let (path, directory) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.makeVersionOneStore(at: path)
+        var other: Store?
+        // A second connection migrates the store after this one has read version 1.
+        let store = try Store(path: path) { _, _ in other = try? Store(path: path) }
+        #expect(other != nil)
+        #expect(try store.database.scalarInt("PRAGMA user_version") == Int64(Store.schemaVersion))
+        #expect(try store.eventTotal() == 2)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     @Test("new store announces no migration")
     func newStoreIsSilent() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")

@@ -274,7 +274,9 @@ struct CommandContext {
             )
         }
         try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
-        return try Store(path: settings.databasePath)
+        return try Store(
+            path: settings.databasePath,
+            beforeMigrating: StoreRecovery.migrationNotice(logger, path: settings.databasePath))
     }
 }
 

@@ -49,7 +49,9 @@ enum ImportCommand {
 
         let outcome = LegacyExportDecoder.decode(object, defaultProvider: provider, now: WallClock.now())
         try FilePath.makeDirectories(context.settings.stateDirectory, mode: 0o750)
-        let store = try Store(path: context.settings.databasePath)
+        let store = try Store(
+            path: context.settings.databasePath,
+            beforeMigrating: StoreRecovery.migrationNotice(context.logger, path: context.settings.databasePath))
         let inserted = try store.insertUnfiledEvents(outcome.events)
         for reject in outcome.rejects.prefix(20) {
             context.logger.warning("rejected export detail", ["reason": reject.code.rawValue, "detail": reject.detail])

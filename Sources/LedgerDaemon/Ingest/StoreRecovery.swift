@@ -29,11 +29,10 @@ enum StoreRecovery {
         var info = stat()
         let size = stat(path, &info) == 0 ? Int64(info.st_size) : 0
         do {
+            let notice = migrationNotice(logger, path: path)
             let store = try Store(path: path) { from, to in
                 beforeCheck()
-                logger.notice(
-                    "migrating the store to a new schema; a large store takes a while",
-                    ["db.file": path, "schema.from": "\(from)", "schema.to": "\(to)"])
+                notice(from, to)
             }
             if !wasCleanStop || size <= alwaysCheckedSize {
                 beforeCheck()
@@ -59,6 +58,16 @@ enum StoreRecovery {
 }
 
 extension StoreRecovery {
+    /// Returns a `beforeMigrating` handler for ``Store/init(path:beforeMigrating:)`` that logs the
+    /// migration about to run.
+    static func migrationNotice(_ logger: Logger, path: String) -> (Int, Int) -> Void {
+        { from, to in
+            logger.notice(
+                "migrating the store to a new schema; a large store takes a while",
+                ["db.file": path, "schema.from": "\(from)", "schema.to": "\(to)"])
+        }
+    }
+
     /// Leaves the marker that lets the next start skip the full check.
     static func markCleanStop(path: String) {
         let marker = FilePath.join(FilePath.directory(of: path), cleanStopMarker)
