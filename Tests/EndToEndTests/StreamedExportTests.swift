@@ -33,6 +33,32 @@ struct StreamedExportTests {
         return stat(path, &info) == 0 ? UInt(info.st_ino) : 0
     }
 
+    @Test("stale temporary files are removed")
+    func staleTemporaries() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("events.jsonl").path
+        // A process that has exited: its id names a temporary file nobody writes any more.
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let stale = path + ".tmp.\(exited.processIdentifier)"
+        let live = path + ".tmp.1"
+        let other = directory.appendingPathComponent("rollups_daily.csv.tmp.\(exited.processIdentifier)").path
+        for leftover in [stale, live, other] {
+            #expect(FileManager.default.createFile(atPath: leftover, contents: Data("partial".utf8)))
+        }
+
+        let (file, _, _) = try Self.stream(Self.content, to: path, writing: true)
+        try file.commit()
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        // Process 1 is running, and another file's temporaries are not this file's to remove.
+        #expect(FileManager.default.fileExists(atPath: live))
+        #expect(FileManager.default.fileExists(atPath: other))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(Self.content))
+    }
+
     @Test("new file is written and hashed")
     func newFile() throws {
         let directory = try Self.temporaryDirectory()

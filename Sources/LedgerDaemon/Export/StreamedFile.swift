@@ -30,12 +30,13 @@ final class StreamedFile {
     /// - Throws: ``SystemError`` when the temporary file cannot be created.
     init(path: String, writing: Bool) throws {
         self.path = path
-        temporaryPath = path + ".tmp.\(getpid())"
+        temporaryPath = AtomicFile.temporaryPath(for: path)
         existing = try? FileDescriptor(path: path, flags: O_RDONLY)
         isEqualSoFar = existing != nil
         existingBytes = [UInt8](repeating: 0, count: existing == nil ? 0 : Self.bufferSize)
         buffer.reserveCapacity(Self.bufferSize)
         if writing {
+            AtomicFile.removeStaleTemporaries(of: path)
             temporary = try FileDescriptor(path: temporaryPath, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
         }
     }

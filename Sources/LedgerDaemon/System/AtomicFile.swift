@@ -6,7 +6,8 @@ public enum AtomicFile {
     /// flushes the directory.
     /// - Throws: ``SystemError``; the temporary file is removed on failure.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
-        let temporary = path + ".tmp.\(getpid())"
+        removeStaleTemporaries(of: path)
+        let temporary = temporaryPath(for: path)
         do {
             let file = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
             try bytes.withUnsafeBytes { buffer in try file.write(buffer) }
@@ -23,6 +24,31 @@ public enum AtomicFile {
         let directory = FilePath.directory(of: path)
         if let handle = try? FileDescriptor(path: directory, flags: O_RDONLY | O_DIRECTORY) {
             try? handle.sync()
+        }
+    }
+
+    /// The temporary file this process writes before renaming it over `path`.
+    static func temporaryPath(for path: String) -> String {
+        path + ".tmp.\(getpid())"
+    }
+
+    /// Removes the temporary files of `path` that processes no longer running left behind, such
+    /// as an export killed while it wrote. A file whose process id is in use again is kept.
+    static func removeStaleTemporaries(of path: String) {
+        let directory = FilePath.directory(of: path)
+        let prefix = FilePath.name(of: path) + ".tmp."
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0,
+                pid != getpid()
+            else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(FilePath.join(directory, name))
+            }
         }
     }
 
