@@ -23,6 +23,11 @@ enum RunCommand {
         try LedgerInputs.checkExplicitPaths(settings: settings)
         try checkRetention(settings.retention, spools: settings.spoolDirectories)
         try FilePath.makeDirectories(settings.stateDirectory, mode: 0o750)
+        if !options.has("once") {
+            // From here on a stop or reload request waits for the step in progress, a schema
+            // migration or the start-up check included, instead of killing the process.
+            try installSignalHandlers()
+        }
         let lock = try StateLock(directory: settings.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
         let notifier = ServiceNotifier(environment: environment, logger: logger)
@@ -45,7 +50,6 @@ enum RunCommand {
 
         let metrics = MetricsFile()
         store.commitObserver = { metrics.commitLatency.observe(nanoseconds: $0) }
-        try installSignalHandlers()
         let stop: () -> Bool = { stopRequested.load(ordering: .relaxed) }
         ingestor.shouldStop = stop
         var watcher = makeWatcher(settings: settings, logger: logger)
