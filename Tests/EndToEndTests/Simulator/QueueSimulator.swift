@@ -55,7 +55,8 @@ final class QueueSimulator: @unchecked Sendable {
     struct Log {
         /// Every published payload in order.
         var published: [[UInt8]] = []
-        /// Payloads removed by retention expiry or a restart, never delivered.
+        /// Payloads removed by retention expiry or a restart, or buffered for a subscriber whose
+        /// connection closed: never delivered.
         var dropped: [[UInt8]] = []
         /// Payloads handed to a connection, by connection id.
         var delivered: [Int: [[UInt8]]] = [:]
@@ -147,6 +148,8 @@ final class QueueSimulator: @unchecked Sendable {
             for subscriber in subscribers.values {
                 subscriber.condition.lock()
                 subscriber.isClosed = true
+                // Buffered records are lost with the connection, as the proxy loses them.
+                log.dropped += subscriber.buffer
                 subscriber.buffer.removeAll()
                 subscriber.condition.broadcast()
                 subscriber.condition.unlock()
@@ -502,9 +505,14 @@ final class QueueSimulator: @unchecked Sendable {
             self.lock.withLock { self.subscribers[id] = nil }
             subscriber.condition.lock()
             subscriber.isClosed = true
+            let lost = subscriber.buffer
             subscriber.buffer.removeAll()
             subscriber.condition.broadcast()
             subscriber.condition.unlock()
+            // Records buffered for a client that went away are lost, as the proxy loses them.
+            // The log is written after the subscriber's lock is released: publishing takes the
+            // simulator's lock before a subscriber's.
+            self.lock.withLock { self.log.dropped += lost }
         }
         while true {
             subscriber.condition.lock()
