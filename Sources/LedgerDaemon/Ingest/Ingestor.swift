@@ -3,58 +3,17 @@ import Glibc
 import LedgerCore
 import LedgerStore
 
-/// Limits that bound the memory and transaction size of ingestion.
-public struct IngestOptions: Sendable {
-    /// Lines per transaction at most.
-    public var batchLines = 2000
-    /// Bytes of input per transaction at most.
-    public var batchBytes = 4 << 20
-    /// Bytes read per `pread` call.
-    public var readSize = 1 << 20
-    /// Lines longer than this are quarantined as `line_too_long` without being held in memory.
-    public var maximumLineLength = 4 << 20
-    /// Whole-document (`.json`) files longer than this are quarantined as `line_too_long`.
-    public var maximumDocumentLength = 64 << 20
-    /// How many leading bytes identify a file's content.
-    public var headLength = 4096
-    /// How many bytes before the committed offset must be unchanged for the offset to stay valid.
-    public var tailLength = 256
-
-    /// Creates the default limits.
-    public init() {}
-}
-
-/// The counts of one ingestion pass.
-public struct IngestSummary: Sendable, Equatable {
-    /// Files examined.
-    public var files = 0
-    /// Complete lines read.
-    public var lines = 0
-    /// Events stored for the first time.
-    public var insertedEvents = 0
-    /// Events whose key was already stored, and usage-queue records or accounting events whose
-    /// twin from the other channel was already stored (see ``AttemptTwin``).
-    public var duplicateEvents = 0
-    /// Lines or spans quarantined.
-    public var quarantined = 0
-    /// Bytes after the last complete line of each file, waiting for their newline.
-    public var pendingBytes: Int64 = 0
-
-    /// Creates an empty summary.
-    public init() {}
-}
-
 /// Reads complete lines from spool files and commits them with their offsets.
 ///
 /// For each file: recognize it among the stored identities, read from its committed offset,
 /// decode each complete line, and commit events, quarantine rows and the new offset together in
 /// batches. An unterminated last line is left for a later pass.
 public final class Ingestor {
-    private let store: Store
+    let store: Store
     private let decoder: LineDecoder
     private let decodeCache = DecodeCache()
     private let options: IngestOptions
-    private let logger: Logger
+    let logger: Logger
     private let clock: @Sendable () -> Int64
     /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
     private var reportedProblems: Set<String> = []
@@ -468,55 +427,6 @@ public final class Ingestor {
         }
     }
 
-    /// Removes the usage-queue records and accounting events whose twin from the other channel is
-    /// stored or comes earlier in the same batch. An attempt shipped through both channels then
-    /// counts once, as the first of its two events to arrive.
-    ///
-    /// It runs inside the batch's commit transaction, so nothing can store a twin between this
-    /// check and the inserts, and the lookups share that transaction's read lock.
-    private func withoutStoredTwins(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
-        var retained: [PositionedEvent] = []
-        retained.reserveCapacity(events.count)
-        var batchTwins: Set<AttemptTwin> = []
-        var cachedStatement: Statement?
-        for positioned in events {
-            guard let twin = AttemptTwin(positioned.event) else {
-                retained.append(positioned)
-                continue
-            }
-            if batchTwins.contains(twin.twin) {
-                continue
-            }
-            // Looked up once per batch, because the statement cache hashes the whole SQL text.
-            let statement: Statement
-            if let cachedStatement {
-                statement = cachedStatement
-            } else {
-                statement = try store.database.cachedStatement(
-                    """
-                    SELECT 1 FROM events
-                    WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
-                    LIMIT 1
-                    """)
-                cachedStatement = statement
-            }
-            statement.bind(twin.startedAtNanoseconds, at: 0)
-            statement.bind(twin.twinShape.rawValue, at: 1)
-            statement.bind(twin.provider, at: 2)
-            statement.bind(twin.model, at: 3)
-            statement.bind(twin.clientKeyID, at: 4)
-            let isStored = try statement.step()
-            statement.reset()
-            if isStored {
-                logger.log(.trace, "skipped the twin of a stored attempt", ["event.key": "\(positioned.event.key)"])
-                continue
-            }
-            batchTwins.insert(twin)
-            retained.append(positioned)
-        }
-        return retained
-    }
-
     private func makeOversizedRow(start: Int64, length: Int64, hash: [UInt8], prefix: [UInt8]) -> QuarantineRow {
         let sample = prefix.withUnsafeBufferPointer { Redactor.sample($0) }
         return QuarantineRow(
@@ -556,21 +466,4 @@ public final class Ingestor {
             ])
         batch = PendingBatch(endOffset: batch.endOffset)
     }
-}
-
-/// Device and inode of a file.
-struct SpoolFileIdentity: Hashable {
-    var device: UInt64
-    var inode: UInt64
-}
-
-/// The identity, times, size and compression of an open spool file, read before its content.
-struct OpenedSpoolFile {
-    var file: FileDescriptor
-    var identity: SpoolFileIdentity
-    var birthNanoseconds: Int64?
-    var modifiedNanoseconds: Int64
-    /// The size on disk, compressed for gzip.
-    var size: Int64
-    var compression: FileRecord.Compression
 }
