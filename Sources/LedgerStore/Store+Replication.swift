@@ -47,6 +47,8 @@ extension Store {
         let statement = try database.cachedStatement(
             "SELECT last_event_id FROM replication_watermarks WHERE target_id = ?")
         statement.bind(targetID, at: 0)
+        // The reset ends the read, so that no snapshot stays open for a later write to trip on.
+        defer { statement.reset() }
         guard try statement.step() else { return 0 }
         return statement.int64(0)
     }

@@ -122,15 +122,33 @@ final class ReplicationWorker: @unchecked Sendable {
                         ])
                 }
             }
-            sleepUntilNotified(milliseconds: wait)
+            // After a failure the whole backoff is waited out: commits keep arriving during an
+            // outage and would otherwise retry at the rate of the local ingest.
+            sleep(milliseconds: wait, wakingOnCommit: backoff.failures == 0)
         }
     }
 
-    private func sleepUntilNotified(milliseconds: Int32) {
-        var descriptor = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, milliseconds) > 0 {
-            var buffer = [UInt8](repeating: 0, count: 64)
-            while read(wakeRead, &buffer, buffer.count) > 0 {}
+    /// Sleeps `milliseconds`, or until a commit's notification when `wakingOnCommit`; ``stop()``
+    /// always ends the sleep.
+    private func sleep(milliseconds: Int32, wakingOnCommit: Bool) {
+        let deadline = Self.monotonicMilliseconds() + Int64(milliseconds)
+        while true {
+            let remaining = deadline - Self.monotonicMilliseconds()
+            guard remaining > 0 else { return }
+            var descriptor = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, Int32(clamping: remaining)) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                while read(wakeRead, &buffer, buffer.count) > 0 {}
+                if wakingOnCommit || isStopping.load(ordering: .relaxed) {
+                    return
+                }
+            }
         }
+    }
+
+    private static func monotonicMilliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 }
