@@ -53,6 +53,27 @@ public struct LineDecoder: Sendable {
     ///     the trimmed line, or the record's ``JSONValue/compactBytes`` when it was not read as a line.
     ///   - now: the current instant in nanoseconds since the epoch, for range checks.
     public static func decode(_ value: JSONValue, keyBytes: some Collection<UInt8>, now: Int64) -> LineOutcome {
+        rejectingNULCharacters(decodeShape(value, keyBytes: keyBytes, now: now))
+    }
+
+    /// Moves the events with a NUL character in a text field to the rejects. SQLite text ends at
+    /// the first NUL, so such a value would be stored shortened, as another provider or model.
+    static func rejectingNULCharacters(_ outcome: LineOutcome) -> LineOutcome {
+        guard outcome.events.contains(where: { $0.fieldWithNULCharacter != nil }) else { return outcome }
+        var result = outcome
+        result.events = []
+        for event in outcome.events {
+            if let field = event.fieldWithNULCharacter {
+                result.rejects.append(
+                    DecodeError(.invalidField, "\(field) contains a NUL character (\\u0000), which is not stored"))
+            } else {
+                result.events.append(event)
+            }
+        }
+        return result
+    }
+
+    private static func decodeShape(_ value: JSONValue, keyBytes: some Collection<UInt8>, now: Int64) -> LineOutcome {
         guard let object = value.objectValue else {
             return LineOutcome(rejects: [
                 DecodeError(.unknownShape, "record is a JSON \(kind(of: value)), not an object")
@@ -124,5 +145,18 @@ public struct LineDecoder: Sendable {
         case .array: return "array"
         case .object: return "object"
         }
+    }
+}
+
+extension CanonicalEvent {
+    /// The name of the first text field that contains a NUL character, `nil` when none does.
+    var fieldWithNULCharacter: String? {
+        let fields: [(String, String?)] = [
+            ("provider", provider), ("model", model), ("requested_model", requestedModel),
+            ("session_id", sessionID), ("request_id", requestID), ("client_key_id", clientKeyID),
+            ("account_id", accountID), ("auth_index", authIndex), ("service_name", serviceName),
+            ("host_name", hostName),
+        ]
+        return fields.first { $0.1?.utf8.contains(0) == true }?.0
     }
 }
