@@ -125,18 +125,16 @@ struct ConnectionTarget: CustomStringConvertible {
         var characters = Array(text)
         var output: [Character] = []
         var index = 0
-        let keyword = Array("password")
         while index < characters.count {
-            // `password` followed by optional spaces and `=`.
-            if index + keyword.count <= characters.count,
-                characters[index..<index + keyword.count].map({ Character($0.lowercased()) }) == keyword,
-                index == 0 || !(characters[index - 1].isLetter || characters[index - 1] == "_")
+            // `password` followed by optional whitespace and `=`. libpq allows any whitespace
+            // there, and decodes a percent-encoded key in a URL's query, so `%70assword` counts.
+            if index == 0 || !(characters[index - 1].isLetter || characters[index - 1] == "_"),
+                var cursor = Self.endOfPasswordKeyword(characters, from: index)
             {
-                var cursor = index + keyword.count
-                while cursor < characters.count, characters[cursor] == " " { cursor += 1 }
+                while cursor < characters.count, characters[cursor].isWhitespace { cursor += 1 }
                 if cursor < characters.count, characters[cursor] == "=" {
                     cursor += 1
-                    while cursor < characters.count, characters[cursor] == " " { cursor += 1 }
+                    while cursor < characters.count, characters[cursor].isWhitespace { cursor += 1 }
                     output += characters[index..<cursor]
                     output += "***"
                     cursor = Self.endOfValue(characters, from: cursor)
@@ -168,6 +166,25 @@ struct ConnectionTarget: CustomStringConvertible {
         }
         characters = output
         return String(characters)
+    }
+
+    /// The index after the word `password` starting at `start`, in any case and with any letter
+    /// written as a `%XX` escape; `nil` when the word does not start there.
+    private static func endOfPasswordKeyword(_ characters: [Character], from start: Int) -> Int? {
+        var cursor = start
+        for letter in "password".utf8 {
+            guard cursor < characters.count else { return nil }
+            if characters[cursor].lowercased() == String(UnicodeScalar(letter)) {
+                cursor += 1
+                continue
+            }
+            guard characters[cursor] == "%", cursor + 2 < characters.count,
+                let byte = UInt8(String(characters[cursor + 1...cursor + 2]), radix: 16),
+                byte | 0x20 == letter
+            else { return nil }
+            cursor += 3
+        }
+        return cursor
     }
 
     /// The index after a key/value value starting at `start`: a single-quoted value with `\`
