@@ -33,8 +33,8 @@ struct ScannedMember {
 /// and of the objects nested up to ``recordedDepth`` levels deep sit, without building values.
 ///
 /// The scan accepts exactly the texts that ``JSONParser`` accepts: the same RFC 8259 grammar,
-/// the same UTF-8 rules (RFC 3629), the same escapes and the same nesting limit; the tests check
-/// this on every JSONTestSuite case. It reports no
+/// the same UTF-8 rules (RFC 3629, through ``UTF8Sequence``), the same escapes and the same
+/// nesting limit. The tests check this on every JSONTestSuite case. It reports no
 /// error detail, so a caller that needs one parses the text again with ``JSONParser``.
 struct JSONMemberScanner {
     /// The deepest object whose members are recorded; the top-level object is depth 1.
@@ -86,7 +86,7 @@ private struct ScanCursor {
         }
     }
 
-    /// Scans the value at `index`, whose enclosing object or array is at `depth`; `parent` is the
+    /// Scans the value at `index`, whose enclosing object or array is at `depth`. `parent` is the
     /// member that contains it when that member is recorded, else nil.
     mutating func scanValue(depth: Int, parent: Int?) -> ScannedMember.Kind? {
         guard index < bytes.count else { return nil }
@@ -265,7 +265,7 @@ private struct ScanCursor {
                 index += 1
                 continue
             }
-            guard let length = utf8SequenceLength(at: index) else { return nil }
+            guard let length = UTF8Sequence.length(in: bytes, at: index) else { return nil }
             index += length
         }
         return nil
@@ -302,40 +302,6 @@ private struct ScanCursor {
         default:
             return false
         }
-    }
-
-    /// The length of the multi-byte UTF-8 sequence at `start`, or nil when it is not a valid one
-    /// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-    func utf8SequenceLength(at start: Int) -> Int? {
-        let lead = bytes[start]
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0:
-            length = 3
-            lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED:
-            length = 3
-            upper = 0x9F
-        case 0xF0:
-            length = 4
-            lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4:
-            length = 4
-            upper = 0x8F
-        default: return nil
-        }
-        guard bytes.count - start >= length else { return nil }
-        let second = bytes[start + 1]
-        guard second >= lower, second <= upper else { return nil }
-        for offset in 2..<max(length, 2) where bytes[start + offset] & 0xC0 != 0x80 {
-            return nil
-        }
-        return length
     }
 
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {

@@ -205,7 +205,7 @@ private struct Reader {
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 guard let string = String(validating: content, as: UTF8.self) else {
-                    throw fail(.invalidUTF8, at: start + Self.firstInvalidUTF8(content))
+                    throw fail(.invalidUTF8, at: start + UTF8Sequence.firstInvalid(content))
                 }
                 index += 1
                 return string
@@ -226,7 +226,7 @@ private struct Reader {
                 guard String(validating: decoded, as: UTF8.self) != nil else {
                     // Escapes only add valid UTF-8, so the invalid byte is in the raw content.
                     let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                    throw fail(.invalidUTF8, at: start + Self.firstInvalidUTF8(raw))
+                    throw fail(.invalidUTF8, at: start + UTF8Sequence.firstInvalid(raw))
                 }
                 let string = String(decoding: decoded, as: UTF8.self)
                 index += 1
@@ -299,45 +299,6 @@ private struct Reader {
             index += 1
         }
         return value
-    }
-
-    /// The offset of the first byte that starts no valid UTF-8 sequence (RFC 3629: no overlong
-    /// forms, no surrogates, nothing above U+10FFFF); `bytes.count` when all are valid.
-    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var index = 0
-        while index < bytes.count {
-            let lead = bytes[index]
-            let length: Int
-            var lower: UInt8 = 0x80
-            var upper: UInt8 = 0xBF
-            switch lead {
-            case 0x00...0x7F: length = 1
-            case 0xC2...0xDF: length = 2
-            case 0xE0:
-                length = 3
-                lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED:
-                length = 3
-                upper = 0x9F
-            case 0xF0:
-                length = 4
-                lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4:
-                length = 4
-                upper = 0x8F
-            default: return index
-            }
-            for offset in 1..<max(length, 1) {
-                guard index + offset < bytes.count else { return index }
-                let byte = bytes[index + offset]
-                let range = offset == 1 ? lower...upper : 0x80...0xBF
-                guard range.contains(byte) else { return index }
-            }
-            index += length
-        }
-        return index
     }
 
     func appendUTF8(_ scalar: Unicode.Scalar, to buffer: inout [UInt8]) {
