@@ -1,5 +1,4 @@
 import CSQLite
-import Glibc
 import LedgerCore
 
 extension Store {
@@ -123,10 +122,10 @@ private struct ByteInterner {
     private static func matches(
         _ entry: Entry, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>?
     ) -> Bool {
-        guard bytesEqual(entry.first, first) else { return false }
+        guard entry.first.hasSameBytes(as: first) else { return false }
         switch (entry.second, second) {
         case (nil, nil): return true
-        case (let stored?, let given?): return bytesEqual(stored, given)
+        case (let stored?, let given?): return stored.hasSameBytes(as: given)
         default: return false
         }
     }
@@ -151,19 +150,11 @@ private struct EnumColumn<Value: RawRepresentable> where Value.RawValue == Strin
     mutating func value(_ statement: Statement, _ index: Int32) -> Value? {
         statement.withTextBytes(index) { bytes in
             guard let bytes else { return nil }
-            if hasLast, bytesEqual(lastBytes, bytes) { return lastValue }
+            if hasLast, lastBytes.hasSameBytes(as: bytes) { return lastValue }
             lastBytes = Array(bytes)
             lastValue = Value(rawValue: String(decoding: bytes, as: UTF8.self))
             hasLast = true
             return lastValue
         }
     }
-}
-
-/// Whether `stored` contains exactly the bytes of `given`.
-@inline(__always)
-private func bytesEqual(_ stored: [UInt8], _ given: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard stored.count == given.count else { return false }
-    guard let base = given.baseAddress, !stored.isEmpty else { return true }
-    return stored.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, stored.count) == 0 }
 }

@@ -35,23 +35,12 @@ struct StringInterner {
             slots = Array(repeating: nil, count: Self.slotCount)
         }
         let slot = Int(truncatingIfNeeded: Self.fingerprint(bytes)) & (Self.slotCount - 1)
-        if let entry = slots[slot], Self.equal(entry.bytes, bytes) {
+        if let entry = slots[slot], entry.bytes.hasSameBytes(as: bytes) {
             return entry.text
         }
         let text = String(decoding: bytes, as: UTF8.self)
         slots[slot] = Entry(bytes: Array(bytes), text: text)
         return text
-    }
-
-    /// Whether `stored` and `bytes` contain the same bytes.
-    static func equal(_ stored: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard stored.count == bytes.count else { return false }
-        return stored.withUnsafeBufferPointer { stored in
-            for index in 0..<bytes.count where stored[index] != bytes[index] {
-                return false
-            }
-            return true
-        }
     }
 
     /// FNV-1a over the bytes and their count.
@@ -84,7 +73,7 @@ struct SecretIDCache: CustomStringConvertible {
     /// Empty until the first lookup, so that a cache that decodes no usage-queue line allocates no table.
     private var slots: [Entry?] = []
 
-    /// The id of the secret whose UTF-8 bytes are `value`.
+    /// Returns the id of the secret whose UTF-8 bytes are `value`.
     mutating func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: SecretHasher.Kind) -> String {
         guard value.count <= Self.maximumLength else {
             return SecretHasher.id(utf8: value, kind: kind)
@@ -97,7 +86,7 @@ struct SecretIDCache: CustomStringConvertible {
             slots = Array(repeating: nil, count: Self.slotCount)
         }
         let slot = Int(truncatingIfNeeded: fingerprint) & (Self.slotCount - 1)
-        if let entry = slots[slot], entry.kind == kind, StringInterner.equal(entry.secret, value) {
+        if let entry = slots[slot], entry.kind == kind, entry.secret.hasSameBytes(as: value) {
             return entry.id
         }
         let id = SecretHasher.id(utf8: value, kind: kind)
