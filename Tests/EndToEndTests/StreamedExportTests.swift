@@ -38,7 +38,7 @@ struct StreamedExportTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("events.jsonl").path
-        // A process that has exited: its id names a temporary file nobody writes any more.
+        // A process that has exited: its id names a temporary file that no process writes any more.
         let exited = Process()
         exited.executableURL = URL(fileURLWithPath: "/bin/true")
         try exited.run()

@@ -99,13 +99,13 @@ struct ReferenceSHA256 {
 
     private mutating func compressBufferedBlock() {
         block.withUnsafeBytes { bytes in
-            // `block` always holds 64 bytes.
+            // `block` always contains 64 bytes.
             Self.compress(&state, bytes.baseAddress!)
         }
     }
 
     /// Runs the compression function over the 64 bytes at `input`, which the caller guarantees are
-    /// readable; the message schedule lives in a stack buffer, so no block allocates.
+    /// readable. The message schedule lives in a stack buffer, so no block allocates.
     private static func compress(
         _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32), _ input: UnsafeRawPointer
     ) {

@@ -4,29 +4,29 @@
 protocol RecordFields {
     /// The prefix of field paths in messages, such as `tokens.`.
     var path: String { get }
-    /// A string field; `nil` when absent or `null`. `interned` marks a field whose values
+    /// Reads a string field, `nil` when absent or `null`. `interned` marks a field whose values
     /// repeat from record to record (a provider, a model), so a reader may share their `String`s.
     func string(_ name: String, interned: Bool) throws(DecodeError) -> String?
-    /// An integer field written as a JSON number; `nil` when absent or `null`.
+    /// Reads an integer field written as a JSON number, `nil` when absent or `null`.
     func int64(_ name: String) throws(DecodeError) -> Int64?
-    /// A Boolean field; `nil` when absent or `null`.
+    /// Reads a Boolean field, `nil` when absent or `null`.
     func bool(_ name: String) throws(DecodeError) -> Bool?
-    /// An object field; `nil` when absent or `null`.
+    /// Reads an object field, `nil` when absent or `null`.
     func object(_ name: String) throws(DecodeError) -> Self?
-    /// The id of the secret in string field `name` (see ``SecretHasher``); `nil` when the field is
-    /// absent, `null` or empty.
+    /// Returns the id of the secret in string field `name` (see ``SecretHasher``), `nil` when the
+    /// field is absent, `null` or empty.
     func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String?
-    /// A timestamp field checked by ``TimestampField/read(_:name:now:)``.
+    /// Reads a timestamp field, checked by ``TimestampField/read(_:name:now:)``.
     func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64
 }
 
 extension RecordFields {
-    /// A string field whose values repeat from record to record; `nil` when absent or `null`.
+    /// Reads a string field whose values repeat from record to record, `nil` when absent or `null`.
     func string(_ name: String) throws(DecodeError) -> String? {
         try string(name, interned: true)
     }
 
-    /// A token count: an integer from 0 to ``FieldReader/maximumTokenCount``; `nil` when absent or `null`.
+    /// Reads a token count, an integer from 0 to ``FieldReader/maximumTokenCount``, `nil` when absent or `null`.
     func tokenCount(_ name: String) throws(DecodeError) -> Int64? {
         guard let count = try int64(name) else { return nil }
         guard count >= 0, count <= FieldReader.maximumTokenCount else {
@@ -36,8 +36,8 @@ extension RecordFields {
         return count
     }
 
-    /// A duration in milliseconds: an integer from 0 to ``FieldReader/maximumMilliseconds``; `nil`
-    /// when absent or `null`.
+    /// Reads a duration in milliseconds, an integer from 0 to ``FieldReader/maximumMilliseconds``,
+    /// `nil` when absent or `null`.
     func milliseconds(_ name: String) throws(DecodeError) -> Int64? {
         guard let value = try int64(name) else { return nil }
         guard value >= 0, value <= FieldReader.maximumMilliseconds else {
@@ -68,7 +68,7 @@ struct FieldReader: RecordFields {
         return string
     }
 
-    /// An integer field written as a JSON number; `nil` when absent or `null`.
+    /// Reads an integer field written as a JSON number, `nil` when absent or `null`.
     func int64(_ name: String) throws(DecodeError) -> Int64? {
         guard let value = object[name], !value.isNull else { return nil }
         guard let number = value.int64Value else {
@@ -83,7 +83,7 @@ struct FieldReader: RecordFields {
     /// The longest duration accepted: 7 days in milliseconds.
     static let maximumMilliseconds: Int64 = 7 * 86_400_000
 
-    /// A Boolean field; `nil` when absent or `null`.
+    /// Reads a Boolean field, `nil` when absent or `null`.
     func bool(_ name: String) throws(DecodeError) -> Bool? {
         guard let value = object[name], !value.isNull else { return nil }
         guard let bool = value.boolValue else {
@@ -92,7 +92,7 @@ struct FieldReader: RecordFields {
         return bool
     }
 
-    /// An object field; `nil` when absent or `null`.
+    /// Reads an object field, `nil` when absent or `null`.
     func object(_ name: String) throws(DecodeError) -> FieldReader? {
         guard let value = object[name], !value.isNull else { return nil }
         guard let nested = value.objectValue else {

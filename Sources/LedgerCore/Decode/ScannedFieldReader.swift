@@ -36,7 +36,7 @@ struct ScannedFieldReader: RecordFields {
         }
     }
 
-    /// Whether the object has a member `name`, `null` included.
+    /// Returns whether the object has a member `name`, `null` included.
     func contains(_ name: String) -> Bool {
         memberIndex(name) != nil
     }
@@ -140,8 +140,8 @@ struct ScannedFieldReader: RecordFields {
         return true
     }
 
-    /// The value of a JSON number's text as `Int64(text)` reads it: digits with an optional
-    /// minus sign, `nil` for a fraction, an exponent or a value outside the `Int64` range.
+    /// Reads a JSON number's text as `Int64(text)` does: digits with an optional minus sign,
+    /// `nil` for a fraction, an exponent or a value outside the `Int64` range.
     static func exactInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
         let isNegative = text.first == UInt8(ascii: "-")

@@ -232,7 +232,7 @@ struct MillisecondSamples {
         }
     }
 
-    /// The values in ascending order.
+    /// Returns the values in ascending order.
     func sorted() -> SortedMilliseconds {
         SortedMilliseconds(narrow: narrow.sorted(), wide: wide.sorted())
     }

@@ -28,7 +28,7 @@ public enum SecretHasher {
         id(of: source, kind: .account)
     }
 
-    /// The id of the secret `value`, hashed with the prefix of `kind`.
+    /// Returns the id of the secret `value`, hashed with the prefix of `kind`.
     public static func id(of value: String, kind: Kind) -> String {
         var hasher = SHA256()
         hasher.update(UnsafeRawBufferPointer(start: kind.prefix.utf8Start, count: kind.prefix.utf8CodeUnitCount))
@@ -36,7 +36,7 @@ public enum SecretHasher {
         return HexEncoding.encode(hasher.finalize())
     }
 
-    /// The id of the secret whose UTF-8 bytes are `value`, hashed with the prefix of `kind`.
+    /// Returns the id of the secret whose UTF-8 bytes are `value`, hashed with the prefix of `kind`.
     public static func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: Kind) -> String {
         var hasher = SHA256()
         hasher.update(UnsafeRawBufferPointer(start: kind.prefix.utf8Start, count: kind.prefix.utf8CodeUnitCount))

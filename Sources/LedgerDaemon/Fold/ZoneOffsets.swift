@@ -27,7 +27,7 @@ struct ZoneOffsets: Sendable {
 }
 
 /// Remembers the offset of ``ZoneOffsets`` over the span up to the zone's next transition, so a
-/// fold asks Foundation once per transition instead of once per event.
+/// fold calls Foundation once per transition instead of once per event.
 ///
 /// Foundation's `nextDaylightSavingTimeTransition(after:)` returns the next change of the zone's
 /// offset, standard-time changes included (tested with Europe/Moscow's 2011 and 2014 changes);
@@ -51,8 +51,8 @@ final class ZoneOffsetCache {
         offset = zone.secondsFromGMT(for: date)
         start = seconds
         if let next = zone.nextDaylightSavingTimeTransition(after: date) {
-            // A transition at a fractional second takes effect within that second; ending the
-            // span at the whole second before it keeps every cached answer exact.
+            // A transition at a fractional second takes effect within that second, so the span
+            // ends at the whole second before it and every cached offset stays exact.
             end = Int64(next.timeIntervalSince1970.rounded(.down))
         } else {
             end = Int64.max

@@ -5,8 +5,8 @@ import LedgerStore
 /// start time, ties broken by event key (`bytea` compares bytewise, like SQLite's `BLOB`).
 ///
 /// An event that arrives without a cost is priced here with the pricing file in force, as a local
-/// fold would price it; nothing is written back. Replication sends costs recorded after an event's
-/// insert too, so this happens only while such a change is still on its way.
+/// fold would price it, and nothing is written back. Replication also sends costs recorded after
+/// an event's insert, so this happens only while such a change is still on its way.
 struct CentralEventSource: EventSource {
     let connection: PostgresConnection
     /// Prices events that arrive without a cost; `nil` leaves them unpriced.

@@ -168,8 +168,8 @@ struct ConnectionTarget: CustomStringConvertible {
         return String(characters)
     }
 
-    /// The index after the word `password` starting at `start`, in any case and with any letter
-    /// written as a `%XX` escape; `nil` when the word does not start there.
+    /// Returns the index after the word `password` at `start`, or `nil` when it does not start there.
+    /// The word matches in any case, and each letter may be written as a `%XX` escape.
     private static func endOfPasswordKeyword(_ characters: [Character], from start: Int) -> Int? {
         var cursor = start
         for letter in "password".utf8 {

@@ -27,7 +27,7 @@ public enum AtomicFile {
         }
     }
 
-    /// The temporary file this process writes before renaming it over `path`.
+    /// Returns the temporary file this process writes before renaming it over `path`.
     static func temporaryPath(for path: String) -> String {
         path + ".tmp.\(getpid())"
     }
