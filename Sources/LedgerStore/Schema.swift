@@ -1,9 +1,30 @@
+/// One forward step of the store's schema.
+struct Migration: ExpressibleByStringLiteral {
+    /// The statements of the step, run in one transaction.
+    let sql: String
+    /// Whether the step edits table definitions in `sqlite_schema` directly (SQLite's procedure
+    /// for changing CHECK constraints without copying a table). The store then increments
+    /// `PRAGMA schema_version`, so every connection reloads the definitions, and checks that the
+    /// edited definitions still parse.
+    let editsDefinitions: Bool
+
+    init(stringLiteral sql: String) {
+        self.sql = sql
+        editsDefinitions = false
+    }
+
+    init(editingDefinitions sql: String) {
+        self.sql = sql
+        editsDefinitions = true
+    }
+}
+
 /// The store's schema, as forward-only migrations numbered by `PRAGMA user_version`.
 ///
 /// A released migration is never edited: a store that already ran it would not run it again.
 enum Schema {
     /// The migrations in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
-    static let migrations: [String] = [
+    static let migrations: [Migration] = [
         """
         CREATE TABLE files (
             file_id INTEGER PRIMARY KEY,
@@ -157,5 +178,31 @@ enum Schema {
         -- The last cost change each target has committed, written only after the remote COMMIT.
         ALTER TABLE replication_watermarks ADD COLUMN last_cost_change_seq INTEGER NOT NULL DEFAULT 0;
         """,
+        // SQLite evaluates `x IN (a, b, c)` in a CHECK constraint by building a temporary index of
+        // the list for every row written, which took about two thirds of the time of an event
+        // INSERT. The same constraints written as comparisons cost almost nothing. Every stored
+        // value satisfies both spellings, so the definitions are edited in place instead of
+        // copying the tables.
+        Migration(
+            editingDefinitions: """
+                PRAGMA writable_schema = ON;
+                UPDATE sqlite_schema
+                SET sql = replace(replace(replace(sql,
+                    'status IN (''succeeded'', ''failed'', ''interrupted'')',
+                    '(status = ''succeeded'' OR status = ''failed'' OR status = ''interrupted'')'),
+                    'usage_state IN (''present'', ''zero'', ''missing'')',
+                    '(usage_state = ''present'' OR usage_state = ''zero'' OR usage_state = ''missing'')'),
+                    'quality IN (''complete'', ''inconsistent'', ''unclassified'')',
+                    '(quality = ''complete'' OR quality = ''inconsistent'' OR quality = ''unclassified'')')
+                WHERE type = 'table' AND name = 'events';
+                UPDATE sqlite_schema
+                SET sql = replace(replace(sql,
+                    'compression IN (''none'', ''gzip'')',
+                    '(compression = ''none'' OR compression = ''gzip'')'),
+                    'state IN (''active'', ''rotated'', ''finished'', ''vanished'')',
+                    '(state = ''active'' OR state = ''rotated'' OR state = ''finished'' OR state = ''vanished'')')
+                WHERE type = 'table' AND name = 'files';
+                PRAGMA writable_schema = OFF;
+                """),
     ]
 }

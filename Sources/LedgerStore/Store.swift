@@ -49,9 +49,30 @@ public final class Store {
                 // Another process opening the same store may have run this step since the version
                 // was read: the version read under the write lock decides.
                 guard try database.scalarInt("PRAGMA user_version") == Int64(index) else { return }
-                try database.execute(migration)
+                if migration.editsDefinitions {
+                    try editDefinitions(migration)
+                } else {
+                    try database.execute(migration.sql)
+                }
                 try database.execute("PRAGMA user_version = \(index + 1)")
             }
+        }
+    }
+
+    /// Runs a step that edits table definitions in `sqlite_schema`, inside the step's transaction.
+    private func editDefinitions(_ migration: Migration) throws(StoreError) {
+        let schemaVersion = try database.scalarInt("PRAGMA schema_version")
+        try database.execute(migration.sql)
+        try database.execute("PRAGMA schema_version = \(schemaVersion + 1)")
+        // Reading every table definition makes SQLite parse them again; a definition that no
+        // longer parses fails here and rolls the step back.
+        let leftover = try database.scalarInt(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '% IN (%'")
+        guard leftover == 0 else {
+            throw StoreError(
+                code: .unsupportedSchema,
+                message: "\(leftover) table definitions kept an IN list that the schema step replaces; "
+                    + "the store was changed by something other than tokenledgerd")
         }
     }
 

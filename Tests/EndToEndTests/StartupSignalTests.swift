@@ -11,7 +11,7 @@ struct StartupSignalTests {
     static func writeVersionOneStore(at path: String, count: Int) throws {
         let database = try Database(path: path)
         try database.execute("PRAGMA journal_mode = WAL")
-        try database.execute(Schema.migrations[0])
+        try database.execute(Schema.migrations[0].sql)
         try database.execute("PRAGMA user_version = 1")
         try database.execute(
             """

@@ -16,7 +16,7 @@ struct StoreMigrationTests {
     static func makeVersionOneStore(at path: String) throws {
         let database = try Database(path: path)
         try database.execute("PRAGMA journal_mode = WAL")
-        try database.execute(Schema.migrations[0])
+        try database.execute(Schema.migrations[0].sql)
         try database.execute("PRAGMA user_version = 1")
         try database.execute(
             """
@@ -149,6 +149,92 @@ struct StoreMigrationTests {
         let error = try #require(throws: StoreError.self) { try store.insertUnfiledEvents([event]) }
         #expect(error.message.contains("CHECK constraint failed"))
         #expect(try store.eventTotal() == 0)
+    }
+
+    @Test("enumeration checks need no temporary index", arguments: [false, true])
+    func enumerationChecks(migrated: Bool) throws {
+        let (path, directory) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        if migrated {
+            try Self.makeVersionOneStore(at: path)
+        }
+        let store = try Store(path: path)
+        let before = try store.eventTotal()
+        #expect(
+            try store.database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '% IN (%'") == 0)
+        // An IN list in a CHECK constraint compiles to OpenEphemeral, run for every row written.
+        for insert in [Self.eventInsert, Self.fileInsert] {
+            let opcodes = try Self.opcodes(of: insert, in: store.database)
+            #expect(opcodes.contains("OpenWrite"))
+            #expect(!opcodes.contains("OpenEphemeral"))
+        }
+        // The rewritten constraints accept the same values and reject the same ones.
+        let good = CanonicalEvent(
+            key: EventKey(high: 9, low: 9), shape: .usageQueue, provider: "codex", model: "gpt-5",
+            startedAtNanoseconds: Self.startedAt, status: .interrupted, buckets: TokenBuckets(),
+            usageState: .zero, quality: .unclassified)
+        #expect(try store.insertUnfiledEvents([good]) == 1)
+        let rejected = [
+            ("status", "done", "(status = 'succeeded' OR status = 'failed' OR status = 'interrupted')"),
+            ("usage_state", "Present", "(usage_state = 'present' OR usage_state = 'zero' OR usage_state = 'missing')"),
+            ("quality", "", "(quality = 'complete' OR quality = 'inconsistent' OR quality = 'unclassified')"),
+        ]
+        for (column, value, constraint) in rejected {
+            let error = try #require(throws: StoreError.self) {
+                try store.database.execute("UPDATE events SET \(column) = '\(value)'")
+            }
+            #expect(error.message.contains("CHECK constraint failed: \(constraint)"))
+        }
+        let error = try #require(throws: StoreError.self) {
+            try store.database.execute(
+                """
+                INSERT INTO files (path, device, inode, modified_ns, compression, size, committed_offset,
+                                   head_length, head_hash, state, first_seen_ns, updated_ns)
+                VALUES ('/x', 1, 2, 0, 'zstd', 0, 0, 0, X'00', 'active', 0, 0)
+                """)
+        }
+        #expect(error.message.contains("CHECK constraint failed: (compression = 'none' OR compression = 'gzip')"))
+        #expect(try store.eventTotal() == before + 1)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test("a connection opened before the check rewrite sees it")
+    func otherConnectionReloads() throws {
+        let (path, directory) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.makeVersionOneStore(at: path)
+        let earlier = try Database(path: path)
+        #expect(try earlier.scalarInt("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '% IN (%'") == 2)
+        let schemaVersion = try earlier.scalarInt("PRAGMA schema_version")
+        _ = try Store(path: path)
+        #expect(try earlier.scalarInt("PRAGMA schema_version") > schemaVersion)
+        // The next statement run on the earlier connection finds the changed schema cookie and
+        // reloads the definitions.
+        #expect(try earlier.scalarInt("SELECT count(*) FROM events") == 2)
+        let opcodes = try Self.opcodes(of: Self.eventInsert, in: earlier)
+        #expect(opcodes.contains("OpenWrite"))
+        #expect(!opcodes.contains("OpenEphemeral"))
+    }
+
+    static let eventInsert = """
+        INSERT INTO events (event_key, shape, provider, model, started_at_ns, status, input_uncached, cache_read,
+                            cache_write, output, reasoning, unclassified, usage_state, quality)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let fileInsert = """
+        INSERT INTO files (path, device, inode, modified_ns, compression, size, committed_offset, head_length,
+                           head_hash, state, first_seen_ns, updated_ns)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The opcodes of the program SQLite compiles for `sql`.
+    static func opcodes(of sql: String, in database: Database) throws -> [String] {
+        let explain = try database.makeStatement("EXPLAIN " + sql)
+        var opcodes: [String] = []
+        while try explain.step() {
+            opcodes.append(explain.text(1) ?? "")
+        }
+        return opcodes
     }
 
     @Test("concurrent opener migrates once")
