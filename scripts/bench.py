@@ -72,7 +72,12 @@ def log(message):
 
 class UsageQueueGenerator:
     """Usage-queue lines from the fixture's records, each with its own request_id and timestamp
-    and with token counts and latencies scaled per variant, so that every line is unique."""
+    and with token counts and latencies scaled per variant, so that every line is unique.
+
+    Lines come in the order a proxy ships them: by completion. One clock advances by 0 to 0.2 s
+    a line, and a line's `timestamp` (the attempt's start) is that clock less its latency, so start
+    times run forward with the small inversions that attempts of different lengths cause. Each
+    template keeps its own UTC offset."""
 
     VARIANTS = 8
 
@@ -81,8 +86,9 @@ class UsageQueueGenerator:
         self.variants = []
         with open(USAGE_FIXTURE) as handle:
             templates = [json.loads(line) for line in handle if line.strip()]
+        self.base = min(datetime.datetime.fromisoformat(template["timestamp"]) for template in templates)
         for template in templates:
-            started = datetime.datetime.fromisoformat(template["timestamp"])
+            zone = datetime.datetime.fromisoformat(template["timestamp"]).tzinfo
             for _ in range(self.VARIANTS):
                 record = json.loads(json.dumps(template))
                 factor = rng.choice((1, 1, 2, 3, 5))
@@ -97,17 +103,17 @@ class UsageQueueGenerator:
                 text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
                 before, rest = text.split('"@@timestamp@@"')
                 middle, after = rest.split('"@@request_id@@"')
-                self.variants.append((before + '"', '"' + middle + '"', '"' + after, started))
+                latency = record["latency_ms"] if isinstance(record.get("latency_ms"), int) else 0
+                self.variants.append((before + '"', '"' + middle + '"', '"' + after, zone, latency))
         self.clock = 0.0
 
     def line(self, sequence, now=None):
         """Build the line for request number `sequence`; `now` (a datetime) pins its timestamp."""
-        before, middle, after, started = self.rng.choice(self.variants)
+        before, middle, after, zone, latency = self.rng.choice(self.variants)
         if now is None:
             self.clock += self.rng.uniform(0.0, 0.2)
-            now = started + datetime.timedelta(seconds=self.clock)
-        else:
-            now = now.astimezone(started.tzinfo)
+            now = self.base + datetime.timedelta(seconds=self.clock, milliseconds=-latency)
+        now = now.astimezone(zone)
         stamp = now.isoformat(timespec="microseconds")
         return before + stamp + middle + "%010d" % sequence + after
 
@@ -596,6 +602,81 @@ class Bench:
                                 "export_peak_rss_mib": max(export_rss), "export_bytes": export_bytes}
         log("fold %.2f s, export %.2f s" % (median(fold_walls), median(export_walls)))
 
+    def scale(self, target):
+        """Time the ingest of new usage-queue spools into an empty store and into a store of `target`
+        events, built by copying the usage-queue warm-up events with new keys, each copy moved a day
+        earlier, so the new events land after the history as they do in production."""
+        source = os.path.join(self.work, "state-usage-warmup", "tokenledgerd.sqlite3")
+        state = self.state_dir("scale")
+        os.makedirs(state)
+        database = os.path.join(state, "tokenledgerd.sqlite3")
+        source_connection = sqlite3.connect(source)
+        connection = sqlite3.connect(database, isolation_level=None)
+        source_connection.backup(connection)
+        source_connection.close()
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        columns = EVENT_COLUMNS.replace("event_key, ", "")
+        base = connection.execute("SELECT max(event_id) FROM events").fetchone()[0]
+        count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        copy = 0
+        started = time.monotonic()
+        while count < target:
+            copy += 1
+            need = min(base, target - count)
+            shifted = columns.replace("started_at_ns", "started_at_ns - %d" % (copy * 86_400 * 10**9))
+            connection.execute("BEGIN")
+            connection.execute(
+                "INSERT INTO events (event_key, %s) SELECT CAST(printf('%%08d%%08d', %d, event_id) AS BLOB), %s "
+                "FROM events WHERE event_id <= %d" % (columns, copy, shifted, need))
+            connection.execute("COMMIT")
+            count += need
+            if copy % 25 == 0:
+                log("scale: %d events stored (%.0f s)" % (count, time.monotonic() - started))
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        connection.close()
+        store_bytes = os.path.getsize(database)
+        log("scale: store of %d events, %.1f GiB, built in %.0f s" % (
+            count, store_bytes / 1024 / MIB, time.monotonic() - started))
+
+        empty_rates, full_rates, full_walls, full_ingest = [], [], [], []
+        size = self.arguments.size_mb * MIB
+        for run in range(self.arguments.runs):
+            spool = os.path.join(self.work, "spool-scale-%d" % run)
+            os.makedirs(spool)
+            lines = self.spools.usage_file(os.path.join(spool, "usage.jsonl"), size)
+            empty = self.state_dir("scale-empty")
+            seconds, stored = self.ingest_seconds(spool, empty)
+            shutil.rmtree(empty, ignore_errors=True)
+            empty_rates.append(stored / seconds)
+            wall_started = time.monotonic()
+            seconds, stored = self.ingest_seconds(spool, state)
+            full_walls.append(time.monotonic() - wall_started)
+            full_ingest.append(seconds)
+            full_rates.append(stored / seconds)
+            shutil.rmtree(spool, ignore_errors=True)
+            log("scale run %d: %d lines, empty store %.0f ev/s, full store %.0f ev/s (run --once %.1f s)" % (
+                run + 1, lines, empty_rates[-1], full_rates[-1], full_walls[-1]))
+        self.results["scale"] = {
+            "events": count, "store_bytes": store_bytes, "empty_events_per_second": summary(empty_rates),
+            "full_events_per_second": summary(full_rates),
+            "full_run_once_seconds": summary(full_walls), "full_ingest_seconds": summary(full_ingest),
+        }
+        shutil.rmtree(state, ignore_errors=True)
+
+    def ingest_seconds(self, spool, state):
+        """Run `run --once` and return the ingest phase's seconds and stored events, from its log."""
+        log_path = os.path.join(self.work, "scale.log")
+        if os.path.exists(log_path):
+            os.remove(log_path)
+        run_measured(daemon_command(self.binary, "run", "--once", "--spool", spool, "--state-dir", state,
+                                    "--log-level", "info"), self.cwd, log_path)
+        with open(log_path) as handle:
+            line = [text for text in handle if "ingested spool" in text][-1]
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        return float(fields["ingest.seconds"]), int(fields["events.new"])
+
     def daemon_mode(self):
         """Measure append-to-commit latency at two rates, then the idle CPU of the same daemon."""
         spool = os.path.join(self.work, "spool-live")
@@ -812,6 +893,16 @@ def table(results):
         add("idle CPU", "%.3f %% (%.2f s in %.0f s)" % (entry["cpu_percent"], entry["cpu_seconds"], entry["seconds"]),
             "", "", "~0 % (< 0.1 %)", verdict(entry["cpu_percent"] < IDLE_CPU_PERCENT))
 
+    entry = results.get("scale")
+    if entry:
+        empty = entry["empty_events_per_second"]["median"]
+        full = entry["full_events_per_second"]["median"]
+        add("ingest into %d-event store" % entry["events"], "%.0f ev/s (%.1f GiB store)" % (
+            full, entry["store_bytes"] / 1024 / MIB), "%.0f ev/s empty" % empty, "%.2fx" % (full / empty),
+            ">= 0.8x", verdict(full >= 0.8 * empty))
+        add("  run --once on that store", "%.1f s (ingest %.1f s, the rest the fold)" % (
+            entry["full_run_once_seconds"]["median"], entry["full_ingest_seconds"]["median"]))
+
     header = ("figure", "value", "baseline", "ratio", "target", "status")
     widths = [max(len(str(row[index])) for row in rows + [header]) for index in range(len(header))]
     lines = [" | ".join(str(cell).ljust(width) for cell, width in zip(header, widths)),
@@ -850,7 +941,10 @@ def main():
                         help="the release binary to measure (default: .build/release/tokenledgerd)")
     parser.add_argument("--work-root", default="/tmp", help="where the temporary work directory is made")
     parser.add_argument("--sections", default="throughput,rss,fold,daemon",
-                        help="comma-separated subset of throughput,rss,fold,daemon (fold needs throughput)")
+                        help="comma-separated subset of throughput,rss,fold,daemon,scale (fold needs throughput; "
+                             "scale, not run by default, builds a store of --scale-events events)")
+    parser.add_argument("--scale-events", type=int, default=30_000_000,
+                        help="events in the large store of the scale section (default: 30,000,000)")
     parser.add_argument("--callgrind", type=int, metavar="LINES", default=None,
                         help="only profile run --once over a usage-queue spool of LINES lines with callgrind")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -894,6 +988,16 @@ def main():
             bench.fold_and_export()
         if "daemon" in sections:
             bench.daemon_mode()
+        if "scale" in sections:
+            if "throughput" not in sections:
+                bench.throughput("usage")
+            needed = arguments.scale_events * 500
+            free = shutil.disk_usage(bench.work).free
+            if free < needed:
+                log("scale: skipped: needs about %.0f GiB free in %s, %.1f GiB free" % (
+                    needed / 1024 / MIB, bench.work, free / 1024 / MIB))
+            else:
+                bench.scale(arguments.scale_events)
 
         record = {
             "date": started.isoformat(timespec="seconds"),

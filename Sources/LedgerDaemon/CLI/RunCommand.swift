@@ -40,8 +40,9 @@ enum RunCommand {
         var folder = Folder(settings: settings, logger: logger)
 
         if options.has("once") {
+            let ingestStart = monotonicNanoseconds()
             let summary = try ingestWithRetry(ingestor, scanner: scanner, logger: logger, deadline: 60)
-            log(summary, logger: logger)
+            log(summary, seconds: Double(monotonicNanoseconds() - ingestStart) / 1e9, logger: logger)
             try folder.fold(store: store, into: settings.ledgerDirectory)
             _ = try Retention(policy: settings.retention, logger: logger).apply(store: store, now: WallClock.now())
             StoreRecovery.markCleanStop(path: settings.databasePath)
@@ -73,11 +74,12 @@ enum RunCommand {
             if loop.isScanDue(now: now) {
                 do {
                     let summary = try ingestor.ingestAll(scanner)
+                    let seconds = Double(monotonicNanoseconds() - now) / 1e9
                     loop.scanSucceeded(now: now)
                     progress.update(summary, now: now)
                     if summary.insertedEvents > 0 || summary.quarantined > 0 {
                         replication?.notify()
-                        log(summary, logger: logger)
+                        log(summary, seconds: seconds, logger: logger)
                         loop.isFoldPending = true
                     }
                     if summary.lines > 0 {
@@ -315,13 +317,15 @@ enum RunCommand {
         }
     }
 
-    private static func log(_ summary: IngestSummary, logger: Logger) {
+    /// Logs what one pass over the spool stored and how long it took, in seconds.
+    private static func log(_ summary: IngestSummary, seconds: Double, logger: Logger) {
         logger.info(
             "ingested spool",
             [
                 "spool.files": "\(summary.files)", "spool.lines": "\(summary.lines)",
                 "events.new": "\(summary.insertedEvents)", "events.duplicate": "\(summary.duplicateEvents)",
                 "quarantine.rows": "\(summary.quarantined)", "bytes.pending": "\(summary.pendingBytes)",
+                "ingest.seconds": "\((seconds * 1000).rounded() / 1000)",
             ])
     }
 }
