@@ -200,16 +200,21 @@ private struct Reader {
         index += 1
         let start = index
         // Fast path: no escapes, so the content is the raw bytes once they validate as UTF-8.
+        // `String(validating:as:)` looks up generic metadata on every call, so the bytes are
+        // checked here and `String(decoding:as:)` only copies them.
+        var union: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                guard let string = String(validating: content, as: UTF8.self) else {
-                    throw fail(.invalidUTF8, at: start + UTF8Sequence.firstInvalid(content))
+                if union >= 0x80 {
+                    let invalid = UTF8Sequence.firstInvalid(content)
+                    guard invalid == content.count else { throw fail(.invalidUTF8, at: start + invalid) }
                 }
                 index += 1
-                return string
+                return String(decoding: content, as: UTF8.self)
             }
+            union |= byte
             if byte == UInt8(ascii: "\\") {
                 break
             }
@@ -223,7 +228,8 @@ private struct Reader {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard String(validating: decoded, as: UTF8.self) != nil else {
+                let isValid = decoded.withUnsafeBufferPointer { UTF8Sequence.firstInvalid($0) == $0.count }
+                guard isValid else {
                     // Escapes only add valid UTF-8, so the invalid byte is in the raw content.
                     let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     throw fail(.invalidUTF8, at: start + UTF8Sequence.firstInvalid(raw))
