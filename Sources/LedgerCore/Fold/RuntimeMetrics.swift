@@ -55,9 +55,10 @@ public struct RuntimeMetrics: Sendable, Equatable {
 /// Folds events into ``RuntimeMetrics`` per (provider, model).
 ///
 /// Latency is the median (and percentiles, linear interpolation between closest ranks) over
-/// succeeded attempts; the success rate leaves client cancellations out. Memory grows with the
-/// number of succeeded attempts, whose latencies are kept for the percentiles (4 bytes each),
-/// and with the number of distinct request ids (8 bytes each for hex ids, in a set).
+/// succeeded attempts; the success rate leaves client cancellations out. Latencies and times to
+/// first token are counted per distinct millisecond value (``MillisecondHistogram``), so their
+/// memory grows with the number of distinct values, not of attempts. Memory also grows with the
+/// number of distinct request ids (8 bytes each for hex ids, in a set).
 public struct RuntimeMetricsFolder {
     private struct Accumulator {
         var metrics: RuntimeMetrics
@@ -66,15 +67,15 @@ public struct RuntimeMetricsFolder {
         var wideRequestIDs: Set<WideHexKey> = []
         var textRequestIDs: Set<String> = []
         var attemptsWithoutRequestID = 0
-        var latencies = MillisecondSamples()
-        var timesToFirstToken = MillisecondSamples()
+        var latencies = MillisecondHistogram()
+        var timesToFirstToken = MillisecondHistogram()
         var outputTokens: Int64 = 0
         var outputMilliseconds: Int64 = 0
     }
 
     private let mapping: ProviderMapping
     /// One accumulator per ledger pair. They are updated in place through `accumulators[index]`:
-    /// copying one out of a dictionary and storing it back would copy its latency arrays on
+    /// copying one out of a dictionary and storing it back would copy its latency histograms on
     /// every event and make a fold quadratic in the number of events.
     private var accumulators: [Accumulator] = []
     private var indexByPair: [String: Int] = [:]
@@ -215,51 +216,5 @@ public struct RuntimeMetricsFolder {
         let upper = min(lower + 1, sorted.count - 1)
         let weight = position - Double(lower)
         return Double(sorted[lower]) + (Double(sorted[upper]) - Double(sorted[lower])) * weight
-    }
-}
-
-/// Millisecond values kept for exact percentiles, in 4 bytes each when they fit in `Int32`, as
-/// latencies and times to first token up to 24 days do. Others are kept apart in 8 bytes.
-struct MillisecondSamples {
-    private var narrow: [Int32] = []
-    private var wide: [Int64] = []
-
-    mutating func append(_ value: Int64) {
-        if let narrowed = Int32(exactly: value) {
-            narrow.append(narrowed)
-        } else {
-            wide.append(value)
-        }
-    }
-
-    /// Returns the values in ascending order.
-    func sorted() -> SortedMilliseconds {
-        SortedMilliseconds(narrow: narrow.sorted(), wide: wide.sorted())
-    }
-}
-
-/// Sorted millisecond values, read by rank. Values of `wide` lie outside the `Int32` range, so
-/// the negative ones come before every narrow value and the positive ones after.
-struct SortedMilliseconds {
-    let narrow: [Int32]
-    let wide: [Int64]
-    private let belowNarrow: Int
-
-    init(narrow: [Int32], wide: [Int64]) {
-        self.narrow = narrow
-        self.wide = wide
-        belowNarrow = wide.prefix { $0 < 0 }.count
-    }
-
-    var count: Int { narrow.count + wide.count }
-
-    subscript(rank: Int) -> Int64 {
-        if rank < belowNarrow {
-            return wide[rank]
-        }
-        if rank < belowNarrow + narrow.count {
-            return Int64(narrow[rank - belowNarrow])
-        }
-        return wide[rank - narrow.count]
     }
 }
