@@ -7,7 +7,7 @@ import LedgerCore
 /// Each file is created under a random name and unlinked at once, so it has no name while the fold
 /// uses it. Its space is freed when the fold closes it, and a fold that crashes or is killed
 /// leaves nothing behind. A distinct id takes 13 bytes in a file (39 for a wide hex id, more for
-/// text), so 1.4 million ids, as in the 1 GB benchmark spool, take about 20 MB.
+/// text), so the 1.4 million ids of the 1 GB benchmark spool take about 22 MB.
 struct SpillDirectory: SpillStorage {
     /// The directory, created when the first file is made.
     let path: String
