@@ -11,9 +11,10 @@
 ///
 /// The estimate counts each kept key at its size in the set (8 bytes for ``RequestKey/packed``,
 /// 40 for ``RequestKey/wide``, 16 for ``RequestKey/text`` plus the bytes of a string longer than
-/// 15 bytes and its 32-byte heap header). A Swift set's table holds up to 2.7 times that, and each
-/// level that spills adds its write buffers (``partitionCount`` × 16 KiB). Without storage the
-/// sets grow with the number of distinct keys.
+/// 15 bytes and its 32-byte heap header). A Swift set's table, filled to between 3/8 and 3/4,
+/// takes up to 2.7 times that, and briefly 4 times while it grows. Each level that spills adds its
+/// write buffers (``partitionCount`` × 16 KiB). Without storage the sets grow with the number of
+/// distinct keys.
 ///
 /// Keys are equal as ``RequestKey`` values are: text compares as Swift strings, by canonical
 /// equivalence, and its file is chosen by the string's `Hasher` hash, which agrees with that.
@@ -23,7 +24,8 @@ public struct DistinctKeyCounter {
     /// Temporary files per level.
     public static let partitionCount = 32
     /// Counters of this level keep every key in memory instead of spilling. Each level divides
-    /// the keys by ``partitionCount``, so only more than a million times the limit reaches it.
+    /// the keys by about ``partitionCount``, so this level keeps more keys than the limit only
+    /// when level 0 had about 32^4 (a million) times as many.
     static let maximumLevel = 4
 
     private struct GroupKeys {
