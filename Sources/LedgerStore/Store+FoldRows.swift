@@ -5,8 +5,10 @@ extension Store {
     /// Calls `body` for every event in storage order, reduced to a ``FoldRow``.
     ///
     /// Only the columns a fold reads are selected, and without the sort and the join of
-    /// ``forEachEvent(_:)`` SQLite streams the table. Provider, model and session strings are
-    /// decoded once per distinct value, so most rows allocate nothing.
+    /// ``forEachEvent(_:)`` SQLite streams the table. Provider and model strings are decoded once
+    /// per distinct pair, and a session id is decoded again only when it differs from the previous
+    /// row's, so most rows allocate nothing. Session ids are not kept beyond that one: there may be
+    /// as many as events.
     public func forEachFoldRow(_ body: (FoldRow) throws -> Void) throws {
         let statement = try database.makeStatement(
             """
@@ -16,7 +18,7 @@ extension Store {
             FROM events
             """)
         var pairs = ByteInterner()
-        var sessions = ByteInterner()
+        var sessions = RepeatedText()
         var shapes = EnumColumn<SourceShape>()
         var statuses = EnumColumn<EventStatus>()
         var usageStates = EnumColumn<UsageState>()
@@ -27,10 +29,9 @@ extension Store {
                     pairs.intern(providerBytes, modelBytes)
                 }
             }
-            let session = statement.withTextBytes(3) { bytes -> (Int, String)? in
+            let session = statement.withTextBytes(3) { bytes -> String? in
                 guard let bytes, !bytes.isEmpty else { return nil }
-                let (number, text, _) = sessions.intern(bytes, nil)
-                return (number, text)
+                return sessions.text(bytes)
             }
             let pricing: PricingState
             if statement.isNull(18) || statement.isNull(19) {
@@ -40,7 +41,7 @@ extension Store {
             }
             var row = FoldRow(
                 shape: shapes.value(statement, 0) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
-                model: model, sessionID: session?.1, sessionNumber: session?.0,
+                model: model, sessionID: session,
                 requestKey: statement.withTextBytes(4) { RequestKey(bytes: $0) },
                 startedAtNanoseconds: statement.int64(5), latencyMilliseconds: statement.optionalInt64(6),
                 timeToFirstTokenMilliseconds: statement.optionalInt64(7),
@@ -136,6 +137,20 @@ private struct ByteInterner {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return hash
+    }
+}
+
+/// Decodes text bytes into a `String`, reusing the previous value when the bytes repeat it.
+private struct RepeatedText {
+    private var lastBytes: [UInt8] = []
+    private var lastText = ""
+
+    mutating func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if !lastBytes.hasSameBytes(as: bytes) {
+            lastBytes = Array(bytes)
+            lastText = String(decoding: bytes, as: UTF8.self)
+        }
+        return lastText
     }
 }
 

@@ -152,9 +152,9 @@ struct RuntimeWindowFoldTests {
         // Starts 10 and 21 are outside (10 is the exclusive start, 21 is past the end); 11 and 20 are inside.
         for instant: Int64 in [10, 11, 20, 21] {
             let event = Self.attempt("\(instant)", at: instant, status: .succeeded, latency: instant)
-            fold.add(FoldRow(event, cost: nil, numbering: &numbering))
+            try fold.add(FoldRow(event, cost: nil, numbering: &numbering))
         }
-        let metrics = try #require(fold.runtime.results().first)
+        let metrics = try #require(try fold.runtimeMetrics().first)
         #expect(metrics.attempts == 2)
         #expect(metrics.latencyP50 == 15.5)
         #expect(fold.census.total == 4)

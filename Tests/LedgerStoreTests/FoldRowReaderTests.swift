@@ -48,7 +48,6 @@ struct FoldRowReaderTests {
         #expect(rows.map(\.pairNumber) == [0, 1, 0, 2, 1])
         #expect(rows.map(\.provider) == ["openai", "claude", "openai", "openai", "claude"])
         #expect(rows.map(\.model) == ["gpt-5", "opus", "gpt-5", "gpt-5-mini", "opus"])
-        #expect(rows.map(\.sessionNumber) == [0, nil, 1, 0, nil])
         #expect(rows.map(\.sessionID) == ["s1", nil, "s2", "s1", nil])
         #expect(rows[0].requestKey == .packed(4 << 60 | 0xff))
         #expect(rows[1].requestKey == .text("Req-1"))

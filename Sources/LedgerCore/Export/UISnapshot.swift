@@ -41,7 +41,7 @@ public struct UISnapshot: Sendable, Equatable {
 
     /// Builds the snapshot of the latest month in `monthlyRows`.
     /// - Parameters:
-    ///   - sessions: the session ids per (month, provider, model) key, as ``SessionTally`` collects.
+    ///   - sessions: the distinct session counts of the latest month with a session.
     ///   - newestInstant: the start of the newest event, for `generated_at`.
     public static func make(monthlyRows: [RollupRow], sessions: SessionTally, newestInstant: Int64?) -> UISnapshot {
         let month = monthlyRows.map(\.period).max()
@@ -156,30 +156,42 @@ public struct UISnapshot: Sendable, Equatable {
     }
 }
 
-/// Distinct session ids per month, provider and model, for the UI snapshot's session counts.
+/// Distinct session ids of one month in total, per provider and per model, for the UI snapshot's
+/// session counts.
 ///
-/// Memory grows with the number of distinct (month, provider, model, session) combinations.
-public struct SessionTally: Sendable {
-    private var sessions: Set<[String]> = []
+/// The fold counts them for the latest month with a session only. A session used with two models
+/// counts once in the total and once for each model.
+public struct SessionTally: Sendable, Equatable {
+    /// The month, `YYYY-MM`; `nil` when no event had a session.
+    public private(set) var month: String?
+    private var total = 0
+    private var byProvider: [String: Int] = [:]
+    private var byModel: [String: Int] = [:]
 
-    /// Creates an empty tally.
+    /// Creates a tally without sessions.
     public init() {}
 
-    /// Records a session of `provider` and `model` in `month`; events without a session id count
-    /// toward no session.
-    public mutating func add(month: String, provider: String, model: String, session: String?) {
-        guard let session, !session.isEmpty else { return }
-        sessions.insert([month, provider, model, session])
+    /// Creates the tally of `month` from its distinct session counts: `total` over every
+    /// provider and model, `byProvider` per ledger provider key and `byModel` per model name.
+    public init(month: String, total: Int, byProvider: [String: Int], byModel: [String: Int]) {
+        self.month = month
+        self.total = total
+        self.byProvider = byProvider
+        self.byModel = byModel
     }
 
-    /// Distinct sessions in `month`, of one provider or one model when given.
-    public func count(month: String, provider: String? = nil, model: String? = nil) -> Int {
-        var distinct: Set<String> = []
-        for key in sessions where key[0] == month {
-            if let provider, key[1] != provider { continue }
-            if let model, key[2] != model { continue }
-            distinct.insert(key[3])
-        }
-        return distinct.count
+    /// Returns the distinct sessions in `month`; 0 for any other month than the tally's.
+    public func count(month: String) -> Int {
+        month == self.month ? total : 0
+    }
+
+    /// Returns the distinct sessions of `provider` in `month`.
+    public func count(month: String, provider: String) -> Int {
+        month == self.month ? byProvider[provider] ?? 0 : 0
+    }
+
+    /// Returns the distinct sessions of `model`, over every provider, in `month`.
+    public func count(month: String, model: String) -> Int {
+        month == self.month ? byModel[model] ?? 0 : 0
     }
 }

@@ -1,8 +1,9 @@
 /// One stored event reduced to the fields a fold reads.
 ///
 /// A store reader fills it row by row without building a ``CanonicalEvent``. It gives equal
-/// (provider, model) pairs the same `pairNumber` and equal session ids the same `sessionNumber`,
-/// so the fold can look up its accumulators by number instead of hashing strings on every row.
+/// (provider, model) pairs the same `pairNumber`, so the fold can look up its accumulators by
+/// number instead of hashing strings on every row. Session ids get no number: their count grows
+/// with the store, and a table of them would make the fold's memory grow with it.
 public struct FoldRow: Sendable {
     /// The input shape.
     public var shape: SourceShape
@@ -14,8 +15,6 @@ public struct FoldRow: Sendable {
     public var model: String
     /// The session id; `nil` when the event has none or an empty one.
     public var sessionID: String?
-    /// A number the reader gives each distinct session id, counting from 0; `nil` with `sessionID`.
-    public var sessionNumber: Int?
     /// The request id, in the form that counts distinct ids cheaply.
     public var requestKey: RequestKey
     /// The attempt's start as nanoseconds since the Unix epoch, UTC.
@@ -44,9 +43,9 @@ public struct FoldRow: Sendable {
     public var toolInputTokens: Int64 = 0
     public var toolOutputTokens: Int64 = 0
 
-    /// Creates a row; `pairNumber` and `sessionNumber` must follow the rule of the type.
+    /// Creates a row; `pairNumber` must follow the rule of the type.
     public init(
-        shape: SourceShape, pairNumber: Int, provider: String, model: String, sessionID: String?, sessionNumber: Int?,
+        shape: SourceShape, pairNumber: Int, provider: String, model: String, sessionID: String?,
         requestKey: RequestKey, startedAtNanoseconds: Int64, latencyMilliseconds: Int64?,
         timeToFirstTokenMilliseconds: Int64?, status: EventStatus, statusCode: Int?, buckets: TokenBuckets,
         usageState: UsageState, quality: UsageQuality, pricing: PricingState, costNanos: Int64?,
@@ -57,7 +56,6 @@ public struct FoldRow: Sendable {
         self.provider = provider
         self.model = model
         self.sessionID = sessionID
-        self.sessionNumber = sessionNumber
         self.requestKey = requestKey
         self.startedAtNanoseconds = startedAtNanoseconds
         self.latencyMilliseconds = latencyMilliseconds
@@ -79,7 +77,7 @@ public struct FoldRow: Sendable {
         self.init(
             shape: event.shape, pairNumber: numbering.pairNumber(provider: event.provider, model: event.model),
             provider: event.provider, model: event.model,
-            sessionID: session, sessionNumber: session.map { numbering.sessionNumber($0) },
+            sessionID: session,
             requestKey: RequestKey(event.requestID),
             startedAtNanoseconds: event.startedAtNanoseconds, latencyMilliseconds: event.latencyMilliseconds,
             timeToFirstTokenMilliseconds: event.timeToFirstTokenMilliseconds, status: event.status,
@@ -190,11 +188,10 @@ public struct WideHexKey: Sendable, Hashable {
     var shape: UInt16
 }
 
-/// Numbers (provider, model) pairs and session ids in first-seen order, for rows built from
-/// events rather than read from a store.
+/// Numbers (provider, model) pairs in first-seen order, for rows built from events rather than
+/// read from a store.
 public struct FoldRowNumbering: Sendable {
     private var pairs: [[String]: Int] = [:]
-    private var sessions: [String: Int] = [:]
 
     /// Creates an empty numbering.
     public init() {}
@@ -205,14 +202,6 @@ public struct FoldRowNumbering: Sendable {
         if let number = pairs[key] { return number }
         let number = pairs.count
         pairs[key] = number
-        return number
-    }
-
-    /// Returns the number of the session id, giving it the next one when it is new.
-    public mutating func sessionNumber(_ session: String) -> Int {
-        if let number = sessions[session] { return number }
-        let number = sessions.count
-        sessions[session] = number
         return number
     }
 }

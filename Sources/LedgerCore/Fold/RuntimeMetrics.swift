@@ -55,51 +55,61 @@ public struct RuntimeMetrics: Sendable, Equatable {
 /// Folds events into ``RuntimeMetrics`` per (provider, model).
 ///
 /// Latency is the median (and percentiles, linear interpolation between closest ranks) over
-/// succeeded attempts; the success rate leaves client cancellations out. Memory grows with the
-/// number of succeeded attempts, whose latencies are kept for the percentiles (4 bytes each),
-/// and with the number of distinct request ids (8 bytes each for hex ids, in a set).
+/// succeeded attempts; the success rate leaves client cancellations out. Latencies and times to
+/// first token are counted per distinct millisecond value (``MillisecondHistogram``), so their
+/// memory grows with the number of distinct values, not of attempts. Distinct request ids go to
+/// one ``DistinctKeyCounter`` keyed by pair, which stays within its memory limit by spilling to
+/// temporary files when the folder is given a ``SpillStorage``.
 public struct RuntimeMetricsFolder {
     private struct Accumulator {
         var metrics: RuntimeMetrics
-        /// Distinct request ids, split by ``RequestKey`` case; an id lands in exactly one set.
-        var packedRequestIDs: Set<UInt64> = []
-        var wideRequestIDs: Set<WideHexKey> = []
-        var textRequestIDs: Set<String> = []
         var attemptsWithoutRequestID = 0
-        var latencies = MillisecondSamples()
-        var timesToFirstToken = MillisecondSamples()
+        var latencies = MillisecondHistogram()
+        var timesToFirstToken = MillisecondHistogram()
         var outputTokens: Int64 = 0
         var outputMilliseconds: Int64 = 0
     }
 
     private let mapping: ProviderMapping
     /// One accumulator per ledger pair. They are updated in place through `accumulators[index]`:
-    /// copying one out of a dictionary and storing it back would copy its latency arrays on
+    /// copying one out of a dictionary and storing it back would copy its latency histograms on
     /// every event and make a fold quadratic in the number of events.
     private var accumulators: [Accumulator] = []
     private var indexByPair: [String: Int] = [:]
     /// The accumulator index of each row pair number already seen (-1 for none yet), so the
     /// mapping runs once per stored pair.
     private var indexByPairNumber: [Int] = []
+    /// Distinct request ids, grouped by accumulator index.
+    private var requestIDs: DistinctKeyCounter
     /// Numbers the pairs of events given to ``add(_:cost:)``.
     private var numbering = FoldRowNumbering()
 
     /// Creates a folder that names providers and models through `mapping`.
-    public init(mapping: ProviderMapping) {
+    ///
+    /// With `spill`, the distinct request ids move to its temporary files once they pass
+    /// `memoryLimit` estimated bytes (see ``DistinctKeyCounter``). Without it they all stay in memory.
+    public init(
+        mapping: ProviderMapping, spill: (any SpillStorage)? = nil,
+        memoryLimit: Int = DistinctKeyCounter.defaultMemoryLimit
+    ) {
         self.mapping = mapping
+        requestIDs = DistinctKeyCounter(memoryLimit: memoryLimit, storage: spill)
     }
 
     /// Adds one event and the cost recorded for it (`nil` while it is unpriced).
     ///
     /// Do not mix it with ``add(_:)`` on one folder: the two number pairs independently.
-    public mutating func add(_ event: CanonicalEvent, cost: RecordedCost?) {
-        add(FoldRow(event, cost: cost, numbering: &numbering))
+    /// - Throws: the spill storage's error when a spill cannot be written.
+    public mutating func add(_ event: CanonicalEvent, cost: RecordedCost?) throws {
+        try add(FoldRow(event, cost: cost, numbering: &numbering))
     }
 
     /// Adds one row, whose pair numbers must all come from one reader or one numbering.
-    public mutating func add(_ row: FoldRow) {
+    /// - Throws: the spill storage's error when a spill cannot be written.
+    public mutating func add(_ row: FoldRow) throws {
         let index = accumulatorIndex(row)
         Self.add(row, to: &accumulators[index])
+        try requestIDs.insert(row.requestKey, group: index)
     }
 
     /// Returns the accumulator index of the row's pair, creating the accumulator when it is new.
@@ -133,11 +143,8 @@ public struct RuntimeMetricsFolder {
 
     private static func add(_ row: FoldRow, to accumulator: inout Accumulator) {
         accumulator.metrics.attempts += 1
-        switch row.requestKey {
-        case .none: accumulator.attemptsWithoutRequestID += 1
-        case .packed(let value): accumulator.packedRequestIDs.insert(value)
-        case .wide(let value): accumulator.wideRequestIDs.insert(value)
-        case .text(let text): accumulator.textRequestIDs.insert(text)
+        if case .none = row.requestKey {
+            accumulator.attemptsWithoutRequestID += 1
         }
         switch row.status {
         case .succeeded:
@@ -182,14 +189,15 @@ public struct RuntimeMetricsFolder {
         }
     }
 
-    /// The metrics of every pair, sorted by provider, then model.
-    public func results() -> [RuntimeMetrics] {
-        accumulators.map { accumulator in
+    /// Returns the metrics of every pair, sorted by provider, then model.
+    /// - Throws: the spill storage's error, or ``SpillFileError``, when spilled request ids
+    ///   cannot be read back.
+    public mutating func results() throws -> [RuntimeMetrics] {
+        let requestCounts = try requestIDs.counts()
+        return accumulators.enumerated().map { index, accumulator in
             var metrics = accumulator.metrics
-            metrics.requests =
-                accumulator.packedRequestIDs.count + accumulator.wideRequestIDs.count
-                + accumulator.textRequestIDs.count
-                + accumulator.attemptsWithoutRequestID
+            let distinctIDs = index < requestCounts.count ? requestCounts[index] : 0
+            metrics.requests = distinctIDs + accumulator.attemptsWithoutRequestID
             let latencies = accumulator.latencies.sorted()
             metrics.latencyP50 = Self.percentile(latencies, 0.50)
             metrics.latencyP95 = Self.percentile(latencies, 0.95)
@@ -215,51 +223,5 @@ public struct RuntimeMetricsFolder {
         let upper = min(lower + 1, sorted.count - 1)
         let weight = position - Double(lower)
         return Double(sorted[lower]) + (Double(sorted[upper]) - Double(sorted[lower])) * weight
-    }
-}
-
-/// Millisecond values kept for exact percentiles, in 4 bytes each when they fit in `Int32`, as
-/// latencies and times to first token up to 24 days do. Others are kept apart in 8 bytes.
-struct MillisecondSamples {
-    private var narrow: [Int32] = []
-    private var wide: [Int64] = []
-
-    mutating func append(_ value: Int64) {
-        if let narrowed = Int32(exactly: value) {
-            narrow.append(narrowed)
-        } else {
-            wide.append(value)
-        }
-    }
-
-    /// Returns the values in ascending order.
-    func sorted() -> SortedMilliseconds {
-        SortedMilliseconds(narrow: narrow.sorted(), wide: wide.sorted())
-    }
-}
-
-/// Sorted millisecond values, read by rank. Values of `wide` lie outside the `Int32` range, so
-/// the negative ones come before every narrow value and the positive ones after.
-struct SortedMilliseconds {
-    let narrow: [Int32]
-    let wide: [Int64]
-    private let belowNarrow: Int
-
-    init(narrow: [Int32], wide: [Int64]) {
-        self.narrow = narrow
-        self.wide = wide
-        belowNarrow = wide.prefix { $0 < 0 }.count
-    }
-
-    var count: Int { narrow.count + wide.count }
-
-    subscript(rank: Int) -> Int64 {
-        if rank < belowNarrow {
-            return wide[rank]
-        }
-        if rank < belowNarrow + narrow.count {
-            return Int64(narrow[rank - belowNarrow])
-        }
-        return wide[rank - narrow.count]
     }
 }

@@ -263,8 +263,8 @@ enum RunCommand {
         }
     }
 
-    /// Folds; returns `false` instead of throwing when the store is busy or full, so the loop can
-    /// try again later.
+    /// Folds, and returns `false` instead of throwing when the store is busy or full or the fold's
+    /// temporary files fail. The loop then tries again later.
     private static func foldUnlessBusy(_ folder: Folder, store: Store, settings: Settings, logger: Logger) throws
         -> Bool
     {
@@ -273,6 +273,9 @@ enum RunCommand {
             return true
         } catch let error as StoreError where error.isTransient {
             logger.warning("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
+            return false
+        } catch let error as FoldSpillError {
+            logger.error("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
             return false
         }
     }

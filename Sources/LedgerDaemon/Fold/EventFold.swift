@@ -17,51 +17,63 @@ struct EventFold {
     private var pairNames: [(provider: String, model: String)] = []
     private var lastDay = Int64.min
     private var lastMonth = 0
-    private var sessions = LatestMonthSessions()
+    private var sessions: LatestMonthSessions
     /// The runtime window `after < start ≤ end` in nanoseconds since the epoch; `nil` takes every event.
     private let runtimeWindow: (after: Int64, end: Int64)?
 
     /// Creates an empty fold that names pairs through `mapping` and finds local days with
     /// `utcOffset`. With `runtimeWindow`, runtime metrics take only the events that started inside
     /// it. Its end also leaves out events stored after the caller looked up the newest attempt.
+    /// Distinct request ids and sessions move to `spill` once each kind passes `memoryLimit`
+    /// estimated bytes (see ``DistinctKeyCounter``); without `spill` they stay in memory.
     init(
         mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int,
-        runtimeWindow: (after: Int64, end: Int64)? = nil
+        runtimeWindow: (after: Int64, end: Int64)? = nil, spill: (any SpillStorage)? = nil,
+        memoryLimit: Int = DistinctKeyCounter.defaultMemoryLimit
     ) {
         self.mapping = mapping
         self.runtimeWindow = runtimeWindow
-        runtime = RuntimeMetricsFolder(mapping: mapping)
+        runtime = RuntimeMetricsFolder(mapping: mapping, spill: spill, memoryLimit: memoryLimit)
         rollups = CostRollupBuilder(utcOffset: utcOffset)
+        sessions = LatestMonthSessions(memoryLimit: memoryLimit, spill: spill)
     }
 
     /// Adds one row. A gap marker is no attempt: it is counted in the census, in no metric or rollup.
     /// Rollups and the census take every event; runtime metrics only those inside the window.
-    mutating func add(_ row: FoldRow) {
+    /// - Throws: the spill storage's error when a spill cannot be written.
+    mutating func add(_ row: FoldRow) throws {
         census.add(
             usageState: row.usageState, quality: row.quality, pricing: row.pricing, instant: row.startedAtNanoseconds)
         count += 1
         guard row.shape != .gapMarker else { return }
         if let runtimeWindow {
             if row.startedAtNanoseconds > runtimeWindow.after, row.startedAtNanoseconds <= runtimeWindow.end {
-                runtime.add(row)
+                try runtime.add(row)
             }
         } else {
-            runtime.add(row)
+            try runtime.add(row)
         }
         let pair = rollupPair(row)
         let day = rollups.dayNumber(row.startedAtNanoseconds)
         rollups.add(
             pair: pair, day: day, tokens: row.billableTokens, costNanos: row.costNanos,
             state: row.pricing)
-        if let sessionNumber = row.sessionNumber, let session = row.sessionID {
-            sessions.add(month: month(ofDay: day), day: day, pair: pair, sessionNumber: sessionNumber, session: session)
+        if let session = row.sessionID {
+            try sessions.add(month: month(ofDay: day), day: day, pair: pair, names: pairNames[pair], session: session)
         }
     }
 
-    /// Returns the distinct sessions per (month, provider, model) of the latest month with a
-    /// session, which is the only month the UI snapshot reads.
-    func sessionTally() -> SessionTally {
-        sessions.tally(pairNames: pairNames)
+    /// Returns the runtime metrics per (provider, model); see ``RuntimeMetricsFolder/results()``.
+    /// - Throws: the spill storage's error when spilled request ids cannot be read back.
+    mutating func runtimeMetrics() throws -> [RuntimeMetrics] {
+        try runtime.results()
+    }
+
+    /// Returns the distinct sessions in total, per provider and per model of the latest month with
+    /// a session, which is the only month the UI snapshot reads.
+    /// - Throws: the spill storage's error when spilled sessions cannot be read back.
+    mutating func sessionTally() throws -> SessionTally {
+        try sessions.tally()
     }
 
     @inline(__always)
@@ -93,40 +105,79 @@ struct EventFold {
     }
 }
 
-/// The distinct (pair, session) combinations of the latest month seen; earlier months are dropped.
+/// The distinct session ids of the latest month seen, counted over all pairs, per provider and per
+/// model; earlier months are dropped.
+///
+/// Each session goes to a ``DistinctKeyCounter`` in three groups: group 0 for the month's total,
+/// the group of its ledger provider and the group of its ledger model name. So each count is exact,
+/// and an id is kept at most once per group. Session ids pass through ``RequestKey``, whose packing
+/// keeps distinct strings distinct, so hex session ids take 8 bytes instead of a string.
 private struct LatestMonthSessions {
-    private struct Key: Hashable {
-        var pair: Int
-        var session: Int
-    }
-
     private var month = Int.min
     /// A day of `month`, for its `YYYY-MM` text.
     private var day: Int64 = 0
-    private var keys: Set<Key> = []
-    private var sessionByNumber: [Int: String] = [:]
+    private var sessions: DistinctKeyCounter
+    private let memoryLimit: Int
+    private let spill: (any SpillStorage)?
+    /// The provider and model groups of each rollup pair number, `nil` until first seen.
+    private var groupsByPair: [(provider: Int, model: Int)?] = []
+    private var providerGroups: [String: Int] = [:]
+    private var modelGroups: [String: Int] = [:]
 
-    mutating func add(month: Int, day: Int64, pair: Int, sessionNumber: Int, session: String) {
+    init(memoryLimit: Int, spill: (any SpillStorage)?) {
+        self.memoryLimit = memoryLimit
+        self.spill = spill
+        sessions = DistinctKeyCounter(memoryLimit: memoryLimit, storage: spill)
+    }
+
+    /// Counts `session` for `pair` when `month` is the latest so far.
+    /// - Throws: the spill storage's error when a spill cannot be written.
+    mutating func add(month: Int, day: Int64, pair: Int, names: (provider: String, model: String), session: String)
+        throws
+    {
         if month < self.month { return }
         if month > self.month {
             self.month = month
             self.day = day
-            keys.removeAll()
+            // Replacing the counter releases the earlier month's keys and temporary files.
+            sessions = DistinctKeyCounter(memoryLimit: memoryLimit, storage: spill)
         }
-        if keys.insert(Key(pair: pair, session: sessionNumber)).inserted, sessionByNumber[sessionNumber] == nil {
-            sessionByNumber[sessionNumber] = session
-        }
+        let groups = self.groups(pair: pair, names: names)
+        let key = RequestKey(session)
+        try sessions.insert(key, group: 0)
+        try sessions.insert(key, group: groups.provider)
+        try sessions.insert(key, group: groups.model)
     }
 
-    func tally(pairNames: [(provider: String, model: String)]) -> SessionTally {
-        var tally = SessionTally()
-        guard month != Int.min else { return tally }
-        let monthText = String(CostRollupBuilder.dayText(day).prefix(7))
-        for key in keys {
-            let names = pairNames[key.pair]
-            tally.add(
-                month: monthText, provider: names.provider, model: names.model, session: sessionByNumber[key.session])
+    /// Returns the session counts of the latest month.
+    /// - Throws: the spill storage's error, or ``SpillFileError``, when spilled sessions cannot be read back.
+    mutating func tally() throws -> SessionTally {
+        guard month != Int.min else { return SessionTally() }
+        let counts = try sessions.counts()
+        func count(_ group: Int) -> Int { group < counts.count ? counts[group] : 0 }
+        return SessionTally(
+            month: String(CostRollupBuilder.dayText(day).prefix(7)), total: count(0),
+            byProvider: providerGroups.mapValues(count), byModel: modelGroups.mapValues(count))
+    }
+
+    @inline(__always)
+    private mutating func groups(pair: Int, names: (provider: String, model: String)) -> (provider: Int, model: Int) {
+        if pair < groupsByPair.count, let groups = groupsByPair[pair] {
+            return groups
         }
-        return tally
+        if pair >= groupsByPair.count {
+            groupsByPair += Array(repeating: nil, count: pair + 1 - groupsByPair.count)
+        }
+        let provider = Self.group(
+            names.provider, in: &providerGroups, next: 1 + providerGroups.count + modelGroups.count)
+        let model = Self.group(names.model, in: &modelGroups, next: 1 + providerGroups.count + modelGroups.count)
+        groupsByPair[pair] = (provider, model)
+        return (provider, model)
+    }
+
+    private static func group(_ name: String, in groups: inout [String: Int], next: Int) -> Int {
+        if let group = groups[name] { return group }
+        groups[name] = next
+        return next
     }
 }

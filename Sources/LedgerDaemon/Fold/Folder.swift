@@ -23,6 +23,9 @@ public struct Folder {
 
     let settings: Settings
     let logger: Logger
+    /// The estimated bytes of distinct request ids, and separately of session ids, that a fold
+    /// keeps in memory before it moves them to temporary files in the state directory.
+    var distinctMemoryLimit = DistinctKeyCounter.defaultMemoryLimit
 
     /// Computes every ledger file from the store without writing anything.
     /// - Throws: ``LedgerInputError`` when the pricing file or the model table is invalid,
@@ -40,6 +43,8 @@ public struct Folder {
 
     /// Computes every file from the events and recorded costs of `store`, the local store or
     /// the central ledger.
+    /// - Throws: ``FoldSpillError`` when a temporary file for distinct ids cannot be written or read,
+    ///   ``UsageError`` for an unknown time zone, and the source's errors.
     func compute(store: some EventSource, inputs: LedgerInputs) throws -> FoldResult {
         guard let zone = ZoneOffsets(identifier: settings.timeZone) else {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
@@ -52,13 +57,14 @@ public struct Folder {
         }
         var fold = EventFold(
             mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
-            runtimeWindow: window)
-        try Self.forEachFoldRow(in: store) { fold.add($0) }
+            runtimeWindow: window, spill: SpillDirectory(path: settings.stateDirectory),
+            memoryLimit: distinctMemoryLimit)
+        try Self.forEachFoldRow(in: store) { try fold.add($0) }
         let census = fold.census
         let count = fold.count
         let rollups = fold.rollups
-        let sessions = fold.sessionTally()
-        let metrics = fold.runtime.results()
+        let sessions = try fold.sessionTally()
+        let metrics = try fold.runtimeMetrics()
         // The snapshot holds six decimals; the Pareto table is computed from the same rounded
         // values, so that a reader recomputing it from the snapshot (the SQL view) agrees.
         let rows = metrics.map { metric in
