@@ -27,6 +27,17 @@ public struct PricingCandidate: Sendable, Equatable {
     }
 }
 
+extension PricingCandidate {
+    /// Creates the pricing fields of `event`, stored as `eventID` with `cost`, or not stored yet
+    /// with the defaults.
+    public init(event: CanonicalEvent, eventID: Int64 = 0, cost: RecordedCost? = nil) {
+        self.init(
+            eventID: eventID, provider: event.provider, model: event.model,
+            startedAtNanoseconds: event.startedAtNanoseconds, buckets: event.buckets, usageState: event.usageState,
+            cost: cost, toolInputTokens: event.toolInputTokens, toolOutputTokens: event.toolOutputTokens)
+    }
+}
+
 /// A priced-or-unpriced total over a set of events.
 public struct CostTotal: Sendable, Equatable {
     /// Events in the set.

@@ -15,21 +15,26 @@ public final class Ingestor {
     private let options: IngestOptions
     let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let pricing: IngestPricing?
+    /// The recorder of the current pass; `nil` while no valid pricing file is in force.
+    private var costRecorder: CostRecorder?
     /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
     private var reportedProblems: Set<String> = []
     /// Asked between files and after each commit; when it returns `true` the pass ends early,
     /// with every committed batch kept.
     public var shouldStop: () -> Bool = { false }
 
-    /// Creates an ingestor writing to `store`.
+    /// Creates an ingestor writing to `store`. With `pricingPath`, each pass reads that pricing
+    /// file and stores the events it has a price for with their cost (see ``IngestPricing``).
     public init(
-        store: Store, options: IngestOptions = IngestOptions(), logger: Logger,
+        store: Store, options: IngestOptions = IngestOptions(), logger: Logger, pricingPath: String? = nil,
         clock: @escaping @Sendable () -> Int64 = WallClock.now
     ) {
         self.store = store
         self.options = options
         self.decoder = LineDecoder(maximumLineLength: options.maximumLineLength)
         self.logger = logger
+        self.pricing = pricingPath.map { IngestPricing(path: $0, logger: logger) }
         self.clock = clock
     }
 
@@ -40,6 +45,7 @@ public final class Ingestor {
     ///   the caller may retry the whole pass after a pause.
     public func ingestAll(_ scanner: SpoolScanner) throws -> IngestSummary {
         let (candidates, skipped) = scanner.scan()
+        costRecorder = pricing?.recorder()
         for item in skipped where reportedProblems.insert(item.path).inserted {
             logger.warning("skipped spool entry", ["spool.file": item.path, "reason": item.reason])
         }
@@ -440,8 +446,10 @@ public final class Ingestor {
         var updated = record
         updated.committedOffset = batch.endOffset
         updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
+        let now = clock()
+        costRecorder?.price(&batch.events, now: now)
         let result = try store.commit(
-            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: clock()),
+            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: now),
             retaining: withoutStoredTwins)
         record = result.file
         summary.lines += batch.lines
