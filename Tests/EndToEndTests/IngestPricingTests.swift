@@ -5,8 +5,9 @@ import Testing
 
 @testable import LedgerDaemon
 
-/// Costs recorded at ingestion, checked in the store without a fold in between.
-@Suite("Ingestion pricing", .serialized)
+/// Costs recorded at ingestion and the twin lookups an ingestor runs, checked in the store
+/// without a fold in between.
+@Suite("Ingestion pricing and twin lookups", .serialized)
 struct IngestPricingTests {
     /// 2026-12-05T00:00:00Z in nanoseconds since the epoch, the ingestors' clock.
     static let now: Int64 = 1_796_428_800_000_000_000
@@ -149,4 +150,34 @@ struct IngestPricingTests {
         #expect(rows.last == "3|null|null|null|null|null")
     }
 
+    @Test("no accounting event, no twin lookup")
+    func twinLookupsSkipped() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
+        try harness.write(
+            DocumentSpoolTests.usageRecord(start: "2026-12-01T06:00:48.505978+08:00") + "\n", to: "twin.jsonl")
+        let store = try Self.openStore(harness)
+        let ingestor = Self.ingestor(store, pricingPath: nil)
+        let first = try Self.ingest(ingestor, harness: harness)
+        #expect(first.insertedEvents > 400)
+        #expect(try store.database.scalarInt("SELECT count(client_key_id) FROM events") > 0)
+        #expect(try store.containsAccountingEvent() == false)
+        #expect(ingestor.storedTwinLookups == 0)
+
+        // Another connection stores an accounting event, as `import` or a second daemon would.
+        // The next usage-queue record of the same attempt is its twin and is skipped.
+        let line = DocumentSpoolTests.accountingEvent(start: "2026-11-30T23:00:00Z", executionID: "exec-other")
+        let accounting = LineDecoder().decode(Array(line.utf8), now: Self.now).events
+        #expect(accounting.map(\.shape) == [.accountingEvent])
+        #expect(try Self.openStore(harness).insertUnfiledEvents(accounting) == 1)
+        #expect(try store.containsAccountingEvent())
+
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-12-01T07:00:00+08:00") + "\n", to: "later.jsonl")
+        let summary = try Self.ingest(ingestor, harness: harness)
+        #expect(summary.insertedEvents == 0)
+        #expect(summary.duplicateEvents == 1)
+        #expect(ingestor.storedTwinLookups == 1)
+        #expect(try store.eventTotal() == Int64(first.insertedEvents) + 1)
+    }
 }

@@ -20,6 +20,9 @@ public final class Ingestor {
     private var costRecorder: CostRecorder?
     /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
     private var reportedProblems: Set<String> = []
+    /// Queries for a stored twin run since creation, one per usage-queue record or accounting
+    /// event that needed one.
+    var storedTwinLookups = 0
     /// Asked between files and after each commit; when it returns `true` the pass ends early,
     /// with every committed batch kept.
     public var shouldStop: () -> Bool = { false }
