@@ -33,6 +33,7 @@ struct CostRecorder {
     let pricer: TokenledgerPricer
     let mapping: ProviderMapping
     let logger: Logger
+    private let prices = PriceCache()
 
     /// Creates a recorder for a pricing file and the provider mapping derived from it.
     init(pricer: TokenledgerPricer, logger: Logger) {
@@ -44,12 +45,11 @@ struct CostRecorder {
     /// Returns the cost to record for `candidate`: `nil` when it has no price or its counts
     /// cannot be billed.
     func cost(of candidate: PricingCandidate, now: Int64, summary: inout Summary) -> RecordedCost? {
-        let provider = mapping.provider(candidate.provider)
-        let model = mapping.model(candidate.model, provider: provider)
+        let price = resolvedPrice(provider: candidate.provider, model: candidate.model)
         let priced: EventCost?
         do {
             priced = try pricer.cost(
-                provider: provider, model: model, tokens: candidate.billableTokens)
+                tokens: candidate.billableTokens, price: price.price, provider: price.provider, model: price.model)
         } catch {
             summary.rejected += 1
             return nil
@@ -71,6 +71,24 @@ struct CostRecorder {
         return RecordedCost(
             nanos: nanos, isEstimated: priced.isEstimated, priceReference: priced.priceReference,
             pricedAtNanoseconds: now)
+    }
+
+    /// Returns the ledger provider and model of an event's names, through the provider mapping,
+    /// and their price, resolved once per pair and recorder.
+    private func resolvedPrice(provider name: String, model modelName: String) -> PriceCache.Entry {
+        let key = PriceCache.Key(provider: name, model: modelName)
+        if let entry = prices.entries[key] {
+            return entry
+        }
+        let provider = mapping.provider(name)
+        let model = mapping.model(modelName, provider: provider)
+        let entry = PriceCache.Entry(
+            provider: provider, model: model, price: pricer.price(provider: provider, model: model))
+        if prices.entries.count >= PriceCache.maximumCount {
+            prices.entries.removeAll(keepingCapacity: true)
+        }
+        prices.entries[key] = entry
+        return entry
     }
 
     /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch.
@@ -147,4 +165,26 @@ struct CostRecorder {
         }
         return (totals.0, totals.1, summary)
     }
+}
+
+/// The prices a ``CostRecorder`` resolved, by provider and model as events name them. A class,
+/// so that the copies of a recorder share one cache.
+private final class PriceCache {
+    /// The maximum number of entries. The cache starts over when it is full, so that a spool
+    /// naming ever new models cannot grow it without bound.
+    static let maximumCount = 4096
+
+    struct Key: Hashable {
+        var provider: String
+        var model: String
+    }
+
+    /// The ledger names of a pair and its price, which is `nil` when the pricing file has none.
+    struct Entry {
+        var provider: String
+        var model: String
+        var price: TokenledgerPricer.Price?
+    }
+
+    var entries: [Key: Entry] = [:]
 }
