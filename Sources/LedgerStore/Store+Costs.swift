@@ -124,6 +124,25 @@ extension Store {
         try statement.run()
     }
 
+    /// Returns whether an unpriced event with an id above `afterID` is stored, with one seek in
+    /// the partial index of unpriced events.
+    public func containsUnpricedEvent(afterID: Int64) throws(StoreError) -> Bool {
+        let statement = try database.cachedStatement(
+            "SELECT 1 FROM events INDEXED BY events_unpriced WHERE priced_at_ns IS NULL AND event_id > ? LIMIT 1")
+        statement.bind(afterID, at: 0)
+        // The reset ends the read, so no snapshot stays open after the step.
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
+    /// Returns the highest stored event id, 0 when no event is stored.
+    public func lastEventID() throws(StoreError) -> Int64 {
+        let statement = try database.cachedStatement("SELECT coalesce(max(event_id), 0) FROM events")
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return statement.int64(0)
+    }
+
     /// Counts events and priced events and sums their costs, for events that started at or
     /// after `since` (all events when `nil`).
     public func costTotal(since: Int64? = nil) throws(StoreError) -> CostTotal {

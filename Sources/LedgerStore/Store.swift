@@ -168,12 +168,14 @@ public final class Store {
     /// change it in between. An event with a ``PositionedEvent/cost`` is stored priced, with a value
     /// of the cost change sequence of its own, as ``recordCost(_:eventID:)`` would store it. The
     /// sequence advances once per batch, by the number of priced events. The value of an event
-    /// whose key is already stored stays unused.
+    /// whose key is already stored stays unused. `afterInserts` runs inside the transaction after
+    /// the inserts, so what it writes commits with them.
     /// - Returns: the file row as stored and how many events were new.
     /// - Throws: ``StoreError``; nothing of the batch is stored when it throws.
     public func commit(
         _ batch: IngestBatch,
-        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events }
+        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events },
+        afterInserts: () throws(StoreError) -> Void = {}
     ) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
         let started = Self.monotonicNanoseconds()
         defer {
@@ -203,6 +205,7 @@ public final class Store {
             for row in batch.quarantine {
                 try insert(row, fileID: file.fileID, now: batch.now)
             }
+            try afterInserts()
             return (file, inserted)
         }
     }

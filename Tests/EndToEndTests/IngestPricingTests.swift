@@ -87,12 +87,43 @@ struct IngestPricingTests {
                 "3|null|null|null|null|null",
             ])
         #expect(try Self.lastCostChangeSequence(store) == 2)
-        // The fold's pass finds only the unpriced event, which still has no price.
+        // The unpriced event was tried with this pricing file, so the fold's pass has none left.
+        #expect(try store.foldValue(for: CostRecorder.checkpointName) == "\(hash) 3")
         let pass = try CostRecorder(
             pricer: TokenledgerPricer(pricingFileBytes: Array(try Data(contentsOf: pricing))), logger: Self.logger
         ).priceUnpriced(store: store, now: Self.now + 1)
-        #expect(pass == CostRecorder.Summary(examined: 1, priced: 0, unpriced: 1, usageMissing: 0, rejected: 0))
+        #expect(pass == CostRecorder.Summary())
         #expect(try Self.lastCostChangeSequence(store) == 2)
+    }
+
+    @Test("untried events keep the checkpoint")
+    func checkpointWaitsForUntriedEvents() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        let pricing = try Self.pricingFile(in: harness)
+        let bytes = Array(try Data(contentsOf: pricing))
+        let hash = PriceReference.fileHash(of: bytes)
+        let store = try Self.openStore(harness)
+        let ingestor = Self.ingestor(store, pricingPath: pricing.path)
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-11-30T22:00:00Z") + "\n", to: "a.jsonl")
+        _ = try Self.ingest(ingestor, harness: harness)
+        #expect(try store.foldValue(for: CostRecorder.checkpointName) == "\(hash) 1")
+
+        // An import stores an unpriced event that no pricing file has tried yet.
+        let line = DocumentSpoolTests.usageRecord(start: "2026-11-30T22:01:00Z")
+        #expect(try store.insertUnfiledEvents(LineDecoder().decode(Array(line.utf8), now: Self.now).events) == 1)
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-11-30T22:02:00Z") + "\n", to: "b.jsonl")
+        _ = try Self.ingest(ingestor, harness: harness)
+        #expect(try store.foldValue(for: CostRecorder.checkpointName) == "\(hash) 1")
+
+        // The fold's pass prices the imported event only, and the next batch moves the checkpoint again.
+        let pass = try CostRecorder(pricer: TokenledgerPricer(pricingFileBytes: bytes), logger: Self.logger)
+            .priceUnpriced(store: store, now: Self.now + 1)
+        #expect(pass == CostRecorder.Summary(examined: 1, priced: 1, unpriced: 0, usageMissing: 0, rejected: 0))
+        #expect(try Self.costRows(store).map { $0.split(separator: "|")[1] } == ["3575000", "3575000", "3575000"])
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-11-30T22:03:00Z") + "\n", to: "c.jsonl")
+        _ = try Self.ingest(ingestor, harness: harness)
+        #expect(try store.foldValue(for: CostRecorder.checkpointName) == "\(hash) 4")
     }
 
     @Test("ingest and fold price alike")

@@ -91,15 +91,30 @@ struct CostRecorder {
         return entry
     }
 
+    /// Returns the highest event id up to which every event was tried with this pricing file, as
+    /// the checkpoint records it. Returns 0 when it records another file or none.
+    private func checkedEventID(store: Store) throws(StoreError) -> Int64 {
+        guard let checkpoint = try store.foldValue(for: Self.checkpointName) else { return 0 }
+        let parts = checkpoint.split(separator: " ")
+        guard parts.count == 2, parts[0] == pricer.pricingHash, let checked = Int64(parts[1]) else { return 0 }
+        return checked
+    }
+
+    /// Returns whether the fold's pass would find no unpriced event to try with this pricing file.
+    func isEveryUnpricedEventTried(store: Store) throws(StoreError) -> Bool {
+        try !store.containsUnpricedEvent(afterID: checkedEventID(store: store))
+    }
+
+    /// Records in the checkpoint that every stored event was tried with this pricing file. Call it
+    /// only inside the transaction that stored the events, after ``isEveryUnpricedEventTried(store:)``
+    /// returned `true` there and every event stored since was priced with this recorder.
+    func recordEveryEventTried(store: Store) throws(StoreError) {
+        try store.setFoldValue("\(pricer.pricingHash) \(try store.lastEventID())", for: Self.checkpointName)
+    }
+
     /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch.
     func priceUnpriced(store: Store, now: Int64) throws -> Summary {
-        var afterID: Int64 = 0
-        if let checkpoint = try store.foldValue(for: Self.checkpointName) {
-            let parts = checkpoint.split(separator: " ")
-            if parts.count == 2, parts[0] == pricer.pricingHash, let checked = Int64(parts[1]) {
-                afterID = checked
-            }
-        }
+        var afterID = try checkedEventID(store: store)
         // NOTE: this relies on new events getting ids above every stored one. SQLite reuses the
         // highest id after that row is deleted, and an event stored under a reused id is not priced
         // until the pricing file changes or `reprice` runs.

@@ -46,11 +46,13 @@ final class IngestPricing {
 
 extension CostRecorder {
     /// Prices each of `events` that has a price, as ``priceUnpriced(store:now:)`` would price it
-    /// once stored, and leaves the others unpriced.
-    func price(_ events: inout [PositionedEvent], now: Int64) {
+    /// once stored, leaves the others unpriced and returns the counts.
+    func price(_ events: inout [PositionedEvent], now: Int64) -> Summary {
         var summary = Summary()
         for index in events.indices {
+            summary.examined += 1
             events[index].cost = cost(of: PricingCandidate(event: events[index].event), now: now, summary: &summary)
         }
+        return summary
     }
 }

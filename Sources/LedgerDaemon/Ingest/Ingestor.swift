@@ -450,10 +450,27 @@ public final class Ingestor {
         updated.committedOffset = batch.endOffset
         updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
         let now = clock()
-        costRecorder?.price(&batch.events, now: now)
+        let pricing = costRecorder.map { $0.price(&batch.events, now: now) }
+        // The fold's pass tries each unpriced event once per pricing file. When it has nothing
+        // left to try before this batch, the batch's unpriced events, tried just above with the
+        // same file, need no second try, and the checkpoint moves past them.
+        var isEveryUnpricedEventTried = false
         let result = try store.commit(
             IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: now),
-            retaining: withoutStoredTwins)
+            retaining: { (events) throws(StoreError) in
+                isEveryUnpricedEventTried = try costRecorder?.isEveryUnpricedEventTried(store: store) ?? false
+                return try withoutStoredTwins(events)
+            },
+            afterInserts: { () throws(StoreError) in
+                if isEveryUnpricedEventTried, let costRecorder {
+                    try costRecorder.recordEveryEventTried(store: store)
+                }
+            })
+        if let pricing, pricing.rejected > 0 {
+            logger.warning(
+                "events left unpriced because their token counts cannot be billed",
+                ["spool.file": record.path, "pricing.rejected": "\(pricing.rejected)"])
+        }
         record = result.file
         summary.lines += batch.lines
         summary.insertedEvents += result.insertedEvents
