@@ -269,7 +269,7 @@ public final class Ingestor {
             var scanFrom = buffer.count
             buffer.append(contentsOf: chunk[0..<count])
             var lineStart = 0
-            while let newline = buffer[scanFrom...].firstIndex(of: 0x0A) {
+            while let newline = Self.firstNewline(in: buffer, from: scanFrom) {
                 let lineOffset = bufferStart + Int64(lineStart)
                 if var oversized = oversizedLine {
                     oversized.hasher.update(buffer[lineStart..<newline])
@@ -404,6 +404,17 @@ public final class Ingestor {
             }
         }
         return document
+    }
+
+    /// Returns the index of the first `\n` in `buffer` at or after `start`, found with `memchr`,
+    /// which compares many bytes per instruction where a loop over the array compares one.
+    private static func firstNewline(in buffer: [UInt8], from start: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { all in
+            guard start < all.count, let base = all.baseAddress,
+                let found = memchr(base + start, 0x0A, all.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// The last `count` bytes of `earlier` followed by `later`.
