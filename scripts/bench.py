@@ -40,14 +40,16 @@ BATCH_LINES = 2000
 BATCH_BYTES = 4 << 20
 TAIL_LENGTH = 256
 
-# The daemon's event INSERT (Store.insert in Sources/LedgerStore/Store.swift).
-EVENT_COLUMNS = (
+# The daemon's event INSERT (Store.insert in Sources/LedgerStore/Store.swift): the event's own
+# columns, then the cost columns that ingestion fills when a pricing file prices the event.
+EVENT_DATA_COLUMNS = (
     "event_key, shape, provider, model, requested_model, session_id, request_id, started_at_ns, latency_ms, "
     "ttft_ms, status, status_code, input_uncached, cache_read, cache_write, output, reasoning, unclassified, "
     "usage_state, quality, client_key_id, account_id, auth_index, service_name, host_name, file_id, line_offset, "
     "tool_input_tokens, tool_output_tokens")
+EVENT_COLUMNS = EVENT_DATA_COLUMNS + ", cost_nanos, cost_estimated, price_ref, priced_at_ns, cost_change_seq"
 INSERT_SQL = ("INSERT INTO events (%s) VALUES (%s) ON CONFLICT(started_at_ns, event_key) DO NOTHING"
-              % (EVENT_COLUMNS, ", ".join("?" * 29)))
+              % (EVENT_COLUMNS, ", ".join("?" * 34)))
 UPDATE_SQL = ("UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?, "
               "head_hash = ?, tail_hash = ?, state = ?, birth_ns = ?, modified_ns = ?, compression = ?, "
               "updated_ns = ? WHERE file_id = ?")
@@ -553,7 +555,7 @@ class Bench:
         source.close()
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("ATTACH DATABASE ? AS otlp", (source_otlp,))
-        columns = EVENT_COLUMNS.replace("event_key, ", "").replace(", file_id, line_offset", "")
+        columns = EVENT_DATA_COLUMNS.replace("event_key, ", "").replace(", file_id, line_offset", "")
         connection.execute("BEGIN")
         connection.execute("INSERT INTO events (event_key, %s) SELECT randomblob(16), %s FROM otlp.events"
                            % (columns, columns))

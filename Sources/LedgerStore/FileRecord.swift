@@ -104,10 +104,13 @@ public struct PositionedEvent: Sendable {
     public var event: CanonicalEvent
     /// The byte offset of its line.
     public var lineOffset: Int64
+    /// The cost to store with the event; `nil` stores it unpriced, for a fold to price.
+    public var cost: RecordedCost?
 
     /// Creates a positioned event.
-    public init(event: CanonicalEvent, lineOffset: Int64) {
+    public init(event: CanonicalEvent, lineOffset: Int64, cost: RecordedCost? = nil) {
         self.event = event
         self.lineOffset = lineOffset
+        self.cost = cost
     }
 }

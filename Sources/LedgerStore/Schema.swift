@@ -204,5 +204,13 @@ enum Schema {
                 WHERE type = 'table' AND name = 'files';
                 PRAGMA writable_schema = OFF;
                 """),
+        // A usage-queue record is skipped when its accounting-event twin is stored. Most stores
+        // contain no accounting event at all, which one seek in this index shows, so ingestion
+        // can skip the per-record lookup. Only accounting events enter it, so other inserts pay
+        // one comparison. Its columns are those of the twin lookup.
+        """
+        CREATE INDEX events_accounting_attempts ON events(started_at_ns, provider, model, client_key_id)
+            WHERE shape = 'cliproxyapi.accounting';
+        """,
     ]
 }

@@ -27,6 +27,17 @@ public struct PricingCandidate: Sendable, Equatable {
     }
 }
 
+extension PricingCandidate {
+    /// Creates the pricing fields of `event`, stored as `eventID` with `cost`, or not stored yet
+    /// with the defaults.
+    public init(event: CanonicalEvent, eventID: Int64 = 0, cost: RecordedCost? = nil) {
+        self.init(
+            eventID: eventID, provider: event.provider, model: event.model,
+            startedAtNanoseconds: event.startedAtNanoseconds, buckets: event.buckets, usageState: event.usageState,
+            cost: cost, toolInputTokens: event.toolInputTokens, toolOutputTokens: event.toolOutputTokens)
+    }
+}
+
 /// A priced-or-unpriced total over a set of events.
 public struct CostTotal: Sendable, Equatable {
     /// Events in the set.
@@ -111,6 +122,25 @@ extension Store {
         statement.bind(cost?.pricedAtNanoseconds, at: 3)
         statement.bind(eventID, at: 4)
         try statement.run()
+    }
+
+    /// Returns whether an unpriced event with an id above `afterID` is stored, with one seek in
+    /// the partial index of unpriced events.
+    public func containsUnpricedEvent(afterID: Int64) throws(StoreError) -> Bool {
+        let statement = try database.cachedStatement(
+            "SELECT 1 FROM events INDEXED BY events_unpriced WHERE priced_at_ns IS NULL AND event_id > ? LIMIT 1")
+        statement.bind(afterID, at: 0)
+        // The reset ends the read, so no snapshot stays open after the step.
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
+    /// Returns the highest stored event id, 0 when no event is stored.
+    public func lastEventID() throws(StoreError) -> Int64 {
+        let statement = try database.cachedStatement("SELECT coalesce(max(event_id), 0) FROM events")
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return statement.int64(0)
     }
 
     /// Counts events and priced events and sums their costs, for events that started at or

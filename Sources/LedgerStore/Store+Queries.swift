@@ -100,6 +100,19 @@ extension Store {
         try database.scalarInt("SELECT count(*) FROM events")
     }
 
+    /// Returns whether any accounting event is stored. It reads the partial index that holds only
+    /// accounting events, so it costs one index seek however many other events are stored.
+    public func containsAccountingEvent() throws(StoreError) -> Bool {
+        let statement = try database.cachedStatement(
+            """
+            SELECT 1 FROM events INDEXED BY events_accounting_attempts
+            WHERE shape = '\(SourceShape.accountingEvent.rawValue)' LIMIT 1
+            """)
+        // The reset ends the read, so no snapshot stays open after the step.
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
     /// Event counts by shape, status and usage state, in that order.
     public func eventCounts() throws(StoreError) -> [EventCount] {
         let statement = try database.makeStatement(

@@ -179,10 +179,6 @@ extension Store {
 extension PricingCandidate {
     /// The pricing fields of `stored`, for pricing an event read from another source than the store.
     public init(stored: StoredEvent) {
-        self.init(
-            eventID: stored.eventID, provider: stored.event.provider, model: stored.event.model,
-            startedAtNanoseconds: stored.event.startedAtNanoseconds, buckets: stored.event.buckets,
-            usageState: stored.event.usageState, cost: stored.cost, toolInputTokens: stored.event.toolInputTokens,
-            toolOutputTokens: stored.event.toolOutputTokens)
+        self.init(event: stored.event, eventID: stored.eventID, cost: stored.cost)
     }
 }

@@ -165,12 +165,17 @@ public final class Store {
     ///
     /// `retaining` runs inside the transaction, before the inserts, and returns the events to
     /// insert: its queries see the store as the inserts will find it, and no other writer can
-    /// change it in between.
+    /// change it in between. An event with a ``PositionedEvent/cost`` is stored priced, with a value
+    /// of the cost change sequence of its own, as ``recordCost(_:eventID:)`` would store it. The
+    /// sequence advances once per batch, by the number of priced events. The value of an event
+    /// whose key is already stored stays unused. `afterInserts` runs inside the transaction after
+    /// the inserts, so what it writes commits with them.
     /// - Returns: the file row as stored and how many events were new.
     /// - Throws: ``StoreError``; nothing of the batch is stored when it throws.
     public func commit(
         _ batch: IngestBatch,
-        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events }
+        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events },
+        afterInserts: () throws(StoreError) -> Void = {}
     ) throws(StoreError) -> (file: FileRecord, insertedEvents: Int) {
         let started = Self.monotonicNanoseconds()
         defer {
@@ -183,23 +188,52 @@ public final class Store {
             var inserted = 0
             let events = try retaining(batch.events)
             if !events.isEmpty {
+                var costChangeSequence = try reserveCostChangeSequence(count: events.count { $0.cost != nil })
                 // One statement lookup per batch, because the statement cache hashes the whole SQL text.
                 let statement = try eventInsertStatement()
                 for positioned in events {
+                    var sequence: Int64?
+                    if positioned.cost != nil {
+                        sequence = costChangeSequence
+                        costChangeSequence += 1
+                    }
                     inserted += try insert(
-                        positioned.event, fileID: file.fileID, lineOffset: positioned.lineOffset, using: statement)
+                        positioned.event, fileID: file.fileID, lineOffset: positioned.lineOffset,
+                        cost: positioned.cost, costChangeSequence: sequence, using: statement)
                 }
             }
             for row in batch.quarantine {
                 try insert(row, fileID: file.fileID, now: batch.now)
             }
+            try afterInserts()
             return (file, inserted)
         }
     }
 
-    /// Inserts one event unless its key is stored; returns 1 when it was new, else 0.
+    /// Inserts one unpriced event unless its key is stored. Returns 1 when it was new, else 0.
     func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
-        try insert(event, fileID: fileID, lineOffset: lineOffset, using: try eventInsertStatement())
+        try insert(
+            event, fileID: fileID, lineOffset: lineOffset, cost: nil, costChangeSequence: nil,
+            using: try eventInsertStatement())
+    }
+
+    /// Advances the cost change sequence by `count` values and returns the first of them, or
+    /// returns 0 and changes nothing when `count` is 0. Call it inside a transaction, so that the
+    /// values and the costs that take them become visible together.
+    private func reserveCostChangeSequence(count: Int) throws(StoreError) -> Int64 {
+        guard count > 0 else { return 0 }
+        let advance = try database.cachedStatement("UPDATE cost_change_sequence SET last_value = last_value + ?")
+        advance.bind(count, at: 0)
+        try advance.run()
+        let read = try database.cachedStatement("SELECT last_value FROM cost_change_sequence")
+        defer { read.reset() }
+        guard try read.step() else {
+            throw StoreError(
+                code: .stepFailed,
+                message: "the cost_change_sequence row is missing, so something other than tokenledgerd changed "
+                    + "the store; restore it from a backup")
+        }
+        return read.int64(0) - Int64(count) + 1
     }
 
     /// Returns the cached statement that inserts one event.
@@ -210,17 +244,21 @@ public final class Store {
                                 started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,
                                 cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,
                                 account_id, auth_index, service_name, host_name, file_id, line_offset,
-                                tool_input_tokens, tool_output_tokens)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                tool_input_tokens, tool_output_tokens, cost_nanos, cost_estimated, price_ref,
+                                priced_at_ns, cost_change_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    ?)
             ON CONFLICT(started_at_ns, event_key) DO NOTHING
             """)
     }
 
-    /// Inserts one event with `statement`, an ``eventInsertStatement()``. Returns 1 when it was new, else 0.
+    /// Inserts one event with `statement`, an ``eventInsertStatement()``, priced with `cost` and
+    /// `costChangeSequence` or unpriced when they are `nil`. Returns 1 when it was new, else 0.
     private func insert(
-        _ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?, using statement: Statement
+        _ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?, cost: RecordedCost?,
+        costChangeSequence: Int64?, using statement: Statement
     ) throws(StoreError) -> Int {
-        // Every one of the 29 parameters is bound below, so the old bindings need no clearing.
+        // Every one of the 34 parameters is bound below, so the old bindings need no clearing.
         statement.rewind()
         statement.bind(event.key, at: 0)
         statement.bind(event.shape.rawValue, at: 1)
@@ -251,6 +289,11 @@ public final class Store {
         statement.bind(lineOffset, at: 26)
         statement.bind(event.toolInputTokens, at: 27)
         statement.bind(event.toolOutputTokens, at: 28)
+        statement.bind(cost?.nanos, at: 29)
+        statement.bind(cost.map { $0.isEstimated ? 1 : 0 }, at: 30)
+        statement.bind(cost?.priceReference, at: 31)
+        statement.bind(cost?.pricedAtNanoseconds, at: 32)
+        statement.bind(costChangeSequence, at: 33)
         try statement.run()
         return database.changes
     }

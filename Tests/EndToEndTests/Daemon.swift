@@ -6,7 +6,7 @@ import LedgerCore
 final class Daemon {
     let process = Process()
     private let stderrPipe = Pipe()
-    private var stderrData = Data()
+    private let stderrData = OutputBuffer()
 
     /// Starts `run` on the harness's spool and state with `extra` arguments.
     init(_ harness: Harness, extra: [String] = []) throws {
@@ -16,6 +16,12 @@ final class Daemon {
         process.currentDirectoryURL = Harness.packageRoot
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderrPipe
+        // The pipe is drained while the daemon runs: a full pipe (64 KiB on Linux) would block
+        // the daemon's next log write, and with it the whole run loop.
+        let buffer = stderrData
+        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
+            buffer.append(handle.availableData)
+        }
         try process.run()
     }
 
@@ -28,12 +34,32 @@ final class Daemon {
             usleep(10_000)
         }
         guard !process.isRunning else { return nil }
-        stderrData = stderrPipe.fileHandleForReading.readDataToEndOfFile()
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        stderrData.append(stderrPipe.fileHandleForReading.readDataToEndOfFile())
         return process.terminationStatus
     }
 
     /// What the daemon wrote to stderr; complete once it has stopped.
-    var stderr: String { String(decoding: stderrData, as: UTF8.self) }
+    var stderr: String { String(decoding: stderrData.data, as: UTF8.self) }
+}
+
+/// Bytes that a pipe's readability handler appends on another thread.
+final class OutputBuffer: @unchecked Sendable {
+    // @unchecked: every access to `bytes` holds `lock`.
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    func append(_ data: Data) {
+        lock.lock()
+        bytes.append(data)
+        lock.unlock()
+    }
+
+    var data: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return bytes
+    }
 }
 
 extension Harness {

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 import Testing
 
 @Suite("Exactly-once ingestion", .serialized)
@@ -74,7 +75,7 @@ struct ExactlyOnceTests {
         defer { harness.cleanUp() }
         #expect(try harness.runOnce().status == 0)
         #expect(try harness.query("PRAGMA journal_mode") == "wal")
-        #expect(try harness.query("PRAGMA user_version") == "3")
+        #expect(try harness.query("PRAGMA user_version") == "\(Store.schemaVersion)")
         #expect(try harness.query("PRAGMA integrity_check") == "ok")
     }
 }

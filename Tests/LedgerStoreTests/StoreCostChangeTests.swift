@@ -79,4 +79,39 @@ struct StoreCostChangeTests {
         #expect(lag.eventsBehind == 0)
         #expect(lag.updatedNanoseconds == 13)
     }
+
+    @Test("priced batch takes one value per cost")
+    func pricedBatch() throws {
+        let (store, directory) = try StoreCommitTests.temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try store.recordCost(nil, eventID: 99)
+        let batch = [
+            PositionedEvent(event: StoreCommitTests.event("a"), lineOffset: 0, cost: Self.cost(7)),
+            PositionedEvent(event: StoreCommitTests.event("b"), lineOffset: 10),
+            PositionedEvent(event: StoreCommitTests.event("c"), lineOffset: 20, cost: Self.cost(8)),
+        ]
+        let first = try store.commit(
+            IngestBatch(file: StoreCommitTests.file(offset: 30), events: batch, quarantine: [], now: 1))
+        #expect(first.insertedEvents == 3)
+        let changes = try store.costChanges(afterSequence: 0, limit: 10)
+        #expect(changes.map(\.sequence) == [2, 3])
+        #expect(changes.map(\.key) == [StoreCommitTests.event("a").key, StoreCommitTests.event("c").key])
+        #expect(changes.map(\.cost) == [Self.cost(7), Self.cost(8)])
+        let total = try store.costTotal()
+        #expect(total.events == 3)
+        #expect(total.pricedEvents == 2)
+        #expect(total.nanos == 15)
+
+        // A priced event already stored keeps its cost and leaves its value unused.
+        let again = [
+            PositionedEvent(event: StoreCommitTests.event("a"), lineOffset: 0, cost: Self.cost(70)),
+            PositionedEvent(event: StoreCommitTests.event("d"), lineOffset: 30, cost: Self.cost(9)),
+        ]
+        let second = try store.commit(IngestBatch(file: first.file, events: again, quarantine: [], now: 2))
+        #expect(second.insertedEvents == 1)
+        #expect(try store.costChanges(afterSequence: 3, limit: 10).map(\.sequence) == [5])
+        #expect(try store.database.scalarInt("SELECT last_value FROM cost_change_sequence") == 5)
+        #expect(try store.costTotal().pricedEvents == 3)
+        #expect(try store.costTotal().nanos == 24)
+    }
 }

@@ -59,7 +59,8 @@ struct StoreMigrationTests {
         #expect(
             try store.database.scalarText(
                 "SELECT group_concat(name || ':' || \"unique\", ',') FROM (SELECT * FROM pragma_index_list('events') "
-                    + "ORDER BY name)") == "events_cost_changes:0,events_started_key:1,events_unpriced:0")
+                    + "ORDER BY name)")
+                == "events_accounting_attempts:0,events_cost_changes:0,events_started_key:1,events_unpriced:0")
         #expect(try store.integrityCheck() == "ok")
         let events = try store.events(afterID: 0, limit: 10)
         #expect(events.count == 2)

@@ -8,7 +8,7 @@
  *
  * SETUP_SQL holds the schema and the INSERT of the spool file's row; it runs before the clock
  * starts. ROW_FILE (written by scripts/bench.py, little-endian) is a sequence of records:
- *   'B' u32 row_count, 14 values (the UPDATE's parameters), then row_count rows of 29 values
+ *   'B' u32 row_count, 14 values (the UPDATE's parameters), then row_count rows of 34 values
  *   'E' end of file
  * A value is a tag byte: 0 NULL, 1 int64 (8 bytes), 2 text (u32 length + bytes),
  * 3 blob (u32 length + bytes).
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define EVENT_COLUMNS 29
+#define EVENT_COLUMNS 34
 #define UPDATE_PARAMETERS 14
 
 static const char *insert_sql =
@@ -31,8 +31,8 @@ static const char *insert_sql =
     " started_at_ns, latency_ms, ttft_ms, status, status_code, input_uncached, cache_read,"
     " cache_write, output, reasoning, unclassified, usage_state, quality, client_key_id,"
     " account_id, auth_index, service_name, host_name, file_id, line_offset, tool_input_tokens,"
-    " tool_output_tokens)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " tool_output_tokens, cost_nanos, cost_estimated, price_ref, priced_at_ns, cost_change_seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(started_at_ns, event_key) DO NOTHING";
 
 static const char *update_sql =

@@ -248,6 +248,16 @@ private struct ScanCursor {
         index += 1
         var hasEscape = false
         while index < bytes.count {
+            // Most bytes of a string are plain ASCII, which this loop passes over in a local
+            // position, so that `index` is stored once per run instead of once per byte.
+            var position = index
+            while position < bytes.count {
+                let byte = bytes[position]
+                guard byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20, byte < 0x80 else { break }
+                position += 1
+            }
+            index = position
+            guard index < bytes.count else { return nil }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
@@ -260,10 +270,6 @@ private struct ScanCursor {
             }
             if byte < 0x20 {
                 return nil
-            }
-            if byte < 0x80 {
-                index += 1
-                continue
             }
             guard let length = UTF8Sequence.length(in: bytes, at: index) else { return nil }
             index += length

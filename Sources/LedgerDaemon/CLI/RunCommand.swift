@@ -35,7 +35,8 @@ enum RunCommand {
             // A migration or a full check of a large store can outlast the default start timeout.
             notifier.extendTimeout(microseconds: 600_000_000)
         }
-        var ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)
+        var ingestor = Ingestor(
+            store: store, options: settings.ingestOptions, logger: logger, pricingPath: settings.pricingPath)
         var scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
         var folder = Folder(settings: settings, logger: logger)
 
@@ -136,7 +137,9 @@ enum RunCommand {
                             "configuration key needs a restart; keeping the running value",
                             ["config.key": key.qualifiedName])
                     }
-                    ingestor = Ingestor(store: store, options: settings.ingestOptions, logger: logger)
+                    ingestor = Ingestor(
+                        store: store, options: settings.ingestOptions, logger: logger, pricingPath: settings.pricingPath
+                    )
                     ingestor.shouldStop = stop
                     scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
                     folder = Folder(settings: settings, logger: logger)

@@ -33,6 +33,7 @@ struct CostRecorder {
     let pricer: TokenledgerPricer
     let mapping: ProviderMapping
     let logger: Logger
+    private let prices = PriceCache()
 
     /// Creates a recorder for a pricing file and the provider mapping derived from it.
     init(pricer: TokenledgerPricer, logger: Logger) {
@@ -44,12 +45,11 @@ struct CostRecorder {
     /// Returns the cost to record for `candidate`: `nil` when it has no price or its counts
     /// cannot be billed.
     func cost(of candidate: PricingCandidate, now: Int64, summary: inout Summary) -> RecordedCost? {
-        let provider = mapping.provider(candidate.provider)
-        let model = mapping.model(candidate.model, provider: provider)
+        let price = resolvedPrice(provider: candidate.provider, model: candidate.model)
         let priced: EventCost?
         do {
             priced = try pricer.cost(
-                provider: provider, model: model, tokens: candidate.billableTokens)
+                tokens: candidate.billableTokens, price: price.price, provider: price.provider, model: price.model)
         } catch {
             summary.rejected += 1
             return nil
@@ -73,15 +73,48 @@ struct CostRecorder {
             pricedAtNanoseconds: now)
     }
 
+    /// Returns the ledger provider and model of an event's names, through the provider mapping,
+    /// and their price, resolved once per pair and recorder.
+    private func resolvedPrice(provider name: String, model modelName: String) -> PriceCache.Entry {
+        let key = PriceCache.Key(provider: name, model: modelName)
+        if let entry = prices.entries[key] {
+            return entry
+        }
+        let provider = mapping.provider(name)
+        let model = mapping.model(modelName, provider: provider)
+        let entry = PriceCache.Entry(
+            provider: provider, model: model, price: pricer.price(provider: provider, model: model))
+        if prices.entries.count >= PriceCache.maximumCount {
+            prices.entries.removeAll(keepingCapacity: true)
+        }
+        prices.entries[key] = entry
+        return entry
+    }
+
+    /// Returns the highest event id up to which every event was tried with this pricing file, as
+    /// the checkpoint records it. Returns 0 when it records another file or none.
+    private func checkedEventID(store: Store) throws(StoreError) -> Int64 {
+        guard let checkpoint = try store.foldValue(for: Self.checkpointName) else { return 0 }
+        let parts = checkpoint.split(separator: " ")
+        guard parts.count == 2, parts[0] == pricer.pricingHash, let checked = Int64(parts[1]) else { return 0 }
+        return checked
+    }
+
+    /// Returns whether the fold's pass would find no unpriced event to try with this pricing file.
+    func isEveryUnpricedEventTried(store: Store) throws(StoreError) -> Bool {
+        try !store.containsUnpricedEvent(afterID: checkedEventID(store: store))
+    }
+
+    /// Records in the checkpoint that every stored event was tried with this pricing file. Call it
+    /// only inside the transaction that stored the events, after ``isEveryUnpricedEventTried(store:)``
+    /// returned `true` there and every event stored since was priced with this recorder.
+    func recordEveryEventTried(store: Store) throws(StoreError) {
+        try store.setFoldValue("\(pricer.pricingHash) \(try store.lastEventID())", for: Self.checkpointName)
+    }
+
     /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch.
     func priceUnpriced(store: Store, now: Int64) throws -> Summary {
-        var afterID: Int64 = 0
-        if let checkpoint = try store.foldValue(for: Self.checkpointName) {
-            let parts = checkpoint.split(separator: " ")
-            if parts.count == 2, parts[0] == pricer.pricingHash, let checked = Int64(parts[1]) {
-                afterID = checked
-            }
-        }
+        var afterID = try checkedEventID(store: store)
         // NOTE: this relies on new events getting ids above every stored one. SQLite reuses the
         // highest id after that row is deleted, and an event stored under a reused id is not priced
         // until the pricing file changes or `reprice` runs.
@@ -147,4 +180,26 @@ struct CostRecorder {
         }
         return (totals.0, totals.1, summary)
     }
+}
+
+/// The prices a ``CostRecorder`` resolved, by provider and model as events name them. A class,
+/// so that the copies of a recorder share one cache.
+private final class PriceCache {
+    /// The maximum number of entries. The cache starts over when it is full, so that a spool
+    /// naming ever new models cannot grow it without bound.
+    static let maximumCount = 4096
+
+    struct Key: Hashable {
+        var provider: String
+        var model: String
+    }
+
+    /// The ledger names of a pair and its price, which is `nil` when the pricing file has none.
+    struct Entry {
+        var provider: String
+        var model: String
+        var price: TokenledgerPricer.Price?
+    }
+
+    var entries: [Key: Entry] = [:]
 }

@@ -7,47 +7,76 @@ extension Ingestor {
     /// counts once, as the first of its two events to arrive.
     ///
     /// It runs inside the batch's commit transaction, so nothing can store a twin between this
-    /// check and the inserts, and the lookups share that transaction's read lock.
+    /// check and the inserts, and the lookups share that transaction's read lock. A usage-queue
+    /// record is looked up only when some accounting event is stored, which most stores never
+    /// have. Returns `events` itself when it removes none.
     func withoutStoredTwins(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
-        var retained: [PositionedEvent] = []
-        retained.reserveCapacity(events.count)
+        var hasUsageRecord = false
+        var hasAccountingEvent = false
+        for positioned in events {
+            switch positioned.event.shape {
+            case .usageQueue: hasUsageRecord = true
+            case .accountingEvent: hasAccountingEvent = true
+            default: break
+            }
+        }
+        guard hasAccountingEvent || hasUsageRecord else { return events }
+        // Without an accounting event in the batch or the store, no event of the batch has a twin.
+        let isAccountingEventStored = try store.containsAccountingEvent()
+        guard hasAccountingEvent || isAccountingEventStored else { return events }
+
+        // Filled only from the first removed event on, so that a batch keeping every event is not copied.
+        var retained: [PositionedEvent]?
         var batchTwins: Set<AttemptTwin> = []
         var cachedStatement: Statement?
-        for positioned in events {
-            guard let twin = AttemptTwin(positioned.event) else {
-                retained.append(positioned)
-                continue
+        for (index, positioned) in events.enumerated() {
+            var isKept = true
+            if let twin = AttemptTwin(positioned.event) {
+                if batchTwins.contains(twin.twin) {
+                    isKept = false
+                } else if twin.twinShape == .usageQueue || isAccountingEventStored {
+                    // Looked up once per batch, because the statement cache hashes the whole SQL text.
+                    let statement: Statement
+                    if let cachedStatement {
+                        statement = cachedStatement
+                    } else {
+                        statement = try store.database.cachedStatement(
+                            """
+                            SELECT 1 FROM events
+                            WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
+                            LIMIT 1
+                            """)
+                        cachedStatement = statement
+                    }
+                    isKept = try !isTwinStored(twin, using: statement)
+                    if !isKept {
+                        logger.log(
+                            .trace, "skipped the twin of a stored attempt", ["event.key": "\(positioned.event.key)"])
+                    }
+                }
+                if isKept {
+                    batchTwins.insert(twin)
+                }
             }
-            if batchTwins.contains(twin.twin) {
-                continue
+            if !isKept, retained == nil {
+                retained = Array(events[..<index])
+                retained?.reserveCapacity(events.count)
+            } else if isKept, retained != nil {
+                retained?.append(positioned)
             }
-            // Looked up once per batch, because the statement cache hashes the whole SQL text.
-            let statement: Statement
-            if let cachedStatement {
-                statement = cachedStatement
-            } else {
-                statement = try store.database.cachedStatement(
-                    """
-                    SELECT 1 FROM events
-                    WHERE started_at_ns = ? AND shape = ? AND provider = ? AND model = ? AND client_key_id = ?
-                    LIMIT 1
-                    """)
-                cachedStatement = statement
-            }
-            statement.bind(twin.startedAtNanoseconds, at: 0)
-            statement.bind(twin.twinShape.rawValue, at: 1)
-            statement.bind(twin.provider, at: 2)
-            statement.bind(twin.model, at: 3)
-            statement.bind(twin.clientKeyID, at: 4)
-            let isStored = try statement.step()
-            statement.reset()
-            if isStored {
-                logger.log(.trace, "skipped the twin of a stored attempt", ["event.key": "\(positioned.event.key)"])
-                continue
-            }
-            batchTwins.insert(twin)
-            retained.append(positioned)
         }
-        return retained
+        return retained ?? events
+    }
+
+    private func isTwinStored(_ twin: AttemptTwin, using statement: Statement) throws(StoreError) -> Bool {
+        storedTwinLookups += 1
+        statement.bind(twin.startedAtNanoseconds, at: 0)
+        statement.bind(twin.twinShape.rawValue, at: 1)
+        statement.bind(twin.provider, at: 2)
+        statement.bind(twin.model, at: 3)
+        statement.bind(twin.clientKeyID, at: 4)
+        let isStored = try statement.step()
+        statement.reset()
+        return isStored
     }
 }

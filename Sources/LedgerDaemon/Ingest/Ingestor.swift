@@ -15,21 +15,29 @@ public final class Ingestor {
     private let options: IngestOptions
     let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let pricing: IngestPricing?
+    /// The recorder of the current pass; `nil` while no valid pricing file is in force.
+    private var costRecorder: CostRecorder?
     /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
     private var reportedProblems: Set<String> = []
+    /// Queries for a stored twin run since creation, one per usage-queue record or accounting
+    /// event that needed one.
+    var storedTwinLookups = 0
     /// Asked between files and after each commit; when it returns `true` the pass ends early,
     /// with every committed batch kept.
     public var shouldStop: () -> Bool = { false }
 
-    /// Creates an ingestor writing to `store`.
+    /// Creates an ingestor writing to `store`. With `pricingPath`, each pass reads that pricing
+    /// file and stores the events it has a price for with their cost (see ``IngestPricing``).
     public init(
-        store: Store, options: IngestOptions = IngestOptions(), logger: Logger,
+        store: Store, options: IngestOptions = IngestOptions(), logger: Logger, pricingPath: String? = nil,
         clock: @escaping @Sendable () -> Int64 = WallClock.now
     ) {
         self.store = store
         self.options = options
         self.decoder = LineDecoder(maximumLineLength: options.maximumLineLength)
         self.logger = logger
+        self.pricing = pricingPath.map { IngestPricing(path: $0, logger: logger) }
         self.clock = clock
     }
 
@@ -40,6 +48,7 @@ public final class Ingestor {
     ///   the caller may retry the whole pass after a pause.
     public func ingestAll(_ scanner: SpoolScanner) throws -> IngestSummary {
         let (candidates, skipped) = scanner.scan()
+        costRecorder = pricing?.recorder()
         for item in skipped where reportedProblems.insert(item.path).inserted {
             logger.warning("skipped spool entry", ["spool.file": item.path, "reason": item.reason])
         }
@@ -260,7 +269,7 @@ public final class Ingestor {
             var scanFrom = buffer.count
             buffer.append(contentsOf: chunk[0..<count])
             var lineStart = 0
-            while let newline = buffer[scanFrom...].firstIndex(of: 0x0A) {
+            while let newline = Self.firstNewline(in: buffer, from: scanFrom) {
                 let lineOffset = bufferStart + Int64(lineStart)
                 if var oversized = oversizedLine {
                     oversized.hasher.update(buffer[lineStart..<newline])
@@ -397,6 +406,17 @@ public final class Ingestor {
         return document
     }
 
+    /// Returns the index of the first `\n` in `buffer` at or after `start`, found with `memchr`,
+    /// which compares many bytes per instruction where a loop over the array compares one.
+    private static func firstNewline(in buffer: [UInt8], from start: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { all in
+            guard start < all.count, let base = all.baseAddress,
+                let found = memchr(base + start, 0x0A, all.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// The last `count` bytes of `earlier` followed by `later`.
     private static func lastBytes(_ earlier: [UInt8], _ later: ArraySlice<UInt8>, count: Int) -> [UInt8] {
         if later.count >= count {
@@ -440,9 +460,28 @@ public final class Ingestor {
         var updated = record
         updated.committedOffset = batch.endOffset
         updated.tailHash = batch.endOffset > 0 ? tail.map { SHA256.hash($0) } : nil
+        let now = clock()
+        let pricing = costRecorder.map { $0.price(&batch.events, now: now) }
+        // The fold's pass tries each unpriced event once per pricing file. When it has nothing
+        // left to try before this batch, the batch's unpriced events, tried just above with the
+        // same file, need no second try, and the checkpoint moves past them.
+        var isEveryUnpricedEventTried = false
         let result = try store.commit(
-            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: clock()),
-            retaining: withoutStoredTwins)
+            IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: now),
+            retaining: { (events) throws(StoreError) in
+                isEveryUnpricedEventTried = try costRecorder?.isEveryUnpricedEventTried(store: store) ?? false
+                return try withoutStoredTwins(events)
+            },
+            afterInserts: { () throws(StoreError) in
+                if isEveryUnpricedEventTried, let costRecorder {
+                    try costRecorder.recordEveryEventTried(store: store)
+                }
+            })
+        if let pricing, pricing.rejected > 0 {
+            logger.warning(
+                "events left unpriced because their token counts cannot be billed",
+                ["spool.file": record.path, "pricing.rejected": "\(pricing.rejected)"])
+        }
         record = result.file
         summary.lines += batch.lines
         summary.insertedEvents += result.insertedEvents
