@@ -53,7 +53,6 @@ INSERT_SQL = ("INSERT INTO events (%s) VALUES (%s) ON CONFLICT(started_at_ns, ev
 UPDATE_SQL = ("UPDATE files SET path = ?, device = ?, inode = ?, size = ?, committed_offset = ?, head_length = ?, "
               "head_hash = ?, tail_hash = ?, state = ?, birth_ns = ?, modified_ns = ?, compression = ?, "
               "updated_ns = ? WHERE file_id = ?")
-COST_COLUMNS = "cost_nanos, cost_estimated, price_ref, priced_at_ns, cost_change_seq"
 FILE_COLUMNS = ("file_id, path, device, inode, birth_ns, modified_ns, compression, size, committed_offset, "
                 "head_length, head_hash, tail_hash, state, first_seen_ns, updated_ns")
 
@@ -621,7 +620,7 @@ class Bench:
         connection.execute("PRAGMA synchronous = NORMAL")
         # The warm-up run's closing fold priced its events, so the copies carry costs as a store's
         # history does, and no run below prices the whole store.
-        columns = EVENT_COLUMNS.replace("event_key, ", "") + ", " + COST_COLUMNS
+        columns = EVENT_COLUMNS.replace("event_key, ", "")
         base = connection.execute("SELECT max(event_id) FROM events").fetchone()[0]
         count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
         copy = 0
