@@ -69,10 +69,14 @@ extension Store {
     /// Applies the outcomes of re-decoding quarantined lines in one transaction: stores each
     /// line's events (an event whose key is already stored is skipped), deletes the rows they
     /// replace and stores rows for what is still rejected.
+    ///
+    /// `retaining` runs inside the transaction, once per retried line, and returns the events of
+    /// the line to store, like the filter of ``commit(_:retaining:afterInserts:)``.
     /// - Returns: how many events were new and how many rows were deleted.
     /// - Throws: ``StoreError``; nothing is changed when it throws.
     public func applyQuarantineRetries(
-        _ retries: [QuarantineRetry], now: Int64
+        _ retries: [QuarantineRetry], now: Int64,
+        retaining: ([PositionedEvent]) throws(StoreError) -> [PositionedEvent] = { events in events }
     ) throws(StoreError) -> (insertedEvents: Int, deletedRows: Int) {
         try database.transaction { () throws(StoreError) in
             var inserted = 0
@@ -92,7 +96,7 @@ extension Store {
                     try delete.run()
                     deleted += database.changes
                 }
-                for positioned in retry.events {
+                for positioned in try retaining(retry.events) {
                     inserted += try insertEvent(
                         positioned.event, fileID: retry.fileID, lineOffset: positioned.lineOffset)
                 }

@@ -75,6 +75,53 @@ struct QuarantineTests {
         #expect(try harness.eventCount() == 2)
     }
 
+    /// Pads `line` past 2 KiB with an extra member at its end.
+    static func padded(_ line: String) -> String {
+        let padding = String(repeating: "x", count: 2048)
+        var text = line
+        text.removeLast()
+        return text + ",\"padding_note\":\"\(padding)\"}"
+    }
+
+    @Test("retried twin counts once")
+    func retriedTwin() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        // Stored: a usage-queue record at 23:00 and an accounting event at 23:05. Quarantined as too
+        // long: the other channel's event of each of those attempts, and an accounting event at
+        // 23:10 that has no twin.
+        let stored = [
+            DocumentSpoolTests.usageRecord(start: "2026-11-30T23:00:00Z"),
+            DocumentSpoolTests.accountingEvent(start: "2026-11-30T23:05:00Z", executionID: "exec-b"),
+        ]
+        let quarantined = [
+            Self.padded(DocumentSpoolTests.accountingEvent(start: "2026-11-30T23:00:00Z", executionID: "exec-a")),
+            Self.padded(DocumentSpoolTests.usageRecord(start: "2026-11-30T23:05:00Z")),
+            Self.padded(DocumentSpoolTests.accountingEvent(start: "2026-11-30T23:10:00Z", executionID: "exec-c")),
+        ]
+        try harness.write((stored + quarantined).joined(separator: "\n") + "\n", to: "twins.jsonl")
+        let run = try harness.run(
+            ["run", "--once", "--spool", harness.spool.path, "--state-dir", harness.state.path],
+            environment: ["TOKENLEDGERD_MAX_LINE_LENGTH": "2048"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try harness.eventCount() == 2)
+        #expect(try harness.query("SELECT count(*) FROM quarantine WHERE reason = 'line_too_long'") == "3")
+
+        let retry = try harness.run(["quarantine", "retry", "--state-dir", harness.state.path])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(
+            retry.stdout
+                == "lines: 3 examined, 3 decoded differently, 0 unchanged, 0 unreadable or changed on disk; "
+                + "events: 1 new; quarantine rows: 3 deleted\n")
+        #expect(try harness.eventCount() == 3)
+        #expect(
+            try harness.query("SELECT shape || ' ' || started_at_ns FROM events ORDER BY started_at_ns")
+                == "cliproxyapi.usage_queue 1796079600000000000\n"
+                + "cliproxyapi.accounting 1796079900000000000\n"
+                + "cliproxyapi.accounting 1796080200000000000")
+        #expect(try harness.query("SELECT count(*) FROM quarantine") == "0")
+    }
+
     @Test("retry skips lines changed on disk")
     func retryChangedFile() throws {
         let harness = try Harness()

@@ -88,7 +88,7 @@ enum QuarantineCommand {
         let store = try context.openStore()
         let retrier = QuarantineRetrier(
             store: store, maximumLineLength: context.settings.maximumLineLength,
-            maximumDocumentLength: IngestOptions().maximumDocumentLength)
+            maximumDocumentLength: IngestOptions().maximumDocumentLength, logger: context.logger)
         let summary = try retrier.retryAll(now: WallClock.now())
         print(
             "lines: \(summary.lines) examined, \(summary.changed) decoded differently, \(summary.unchanged) unchanged, "
@@ -124,6 +124,7 @@ struct QuarantineRetrier {
     let store: Store
     let maximumLineLength: Int
     let maximumDocumentLength: Int
+    let logger: Logger
 
     /// The maximum run of whitespace and byte-order mark before a line's content that a retry
     /// reads past, because the stored offset is the line's start but the hash covers the trimmed
@@ -181,7 +182,10 @@ struct QuarantineRetrier {
                         return row
                     }))
         }
-        let applied = try store.applyQuarantineRetries(retries, now: now)
+        // A retried usage-queue record or accounting event counts once with its stored twin, as
+        // it would have at ingestion.
+        let twinFilter = StoredTwinFilter(store: store, logger: logger)
+        let applied = try store.applyQuarantineRetries(retries, now: now, retaining: twinFilter.retained)
         summary.insertedEvents = applied.insertedEvents
         summary.deletedRows = applied.deletedRows
         return summary

@@ -20,9 +20,10 @@ public final class Ingestor {
     private var costRecorder: CostRecorder?
     /// Paths reported as unreadable or skipped, so that each is logged once until it recovers.
     private var reportedProblems: Set<String> = []
+    private let twinFilter: StoredTwinFilter
     /// Queries for a stored twin run since creation, one per usage-queue record or accounting
     /// event that needed one.
-    var storedTwinLookups = 0
+    var storedTwinLookups: Int { twinFilter.lookups }
     /// Asked between files and after each commit; when it returns `true` the pass ends early,
     /// with every committed batch kept.
     public var shouldStop: () -> Bool = { false }
@@ -39,6 +40,7 @@ public final class Ingestor {
         self.logger = logger
         self.pricing = pricingPath.map { IngestPricing(path: $0, logger: logger) }
         self.clock = clock
+        self.twinFilter = StoredTwinFilter(store: store, logger: logger)
     }
 
     /// Ingests every complete line of every file the scanner finds.
@@ -470,7 +472,7 @@ public final class Ingestor {
             IngestBatch(file: updated, events: batch.events, quarantine: batch.quarantine, now: now),
             retaining: { (events) throws(StoreError) in
                 isEveryUnpricedEventTried = try costRecorder?.isEveryUnpricedEventTried(store: store) ?? false
-                return try withoutStoredTwins(events)
+                return try twinFilter.retained(events)
             },
             afterInserts: { () throws(StoreError) in
                 if isEveryUnpricedEventTried, let costRecorder {

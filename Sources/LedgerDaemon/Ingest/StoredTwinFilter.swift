@@ -1,16 +1,30 @@
 import LedgerCore
 import LedgerStore
 
-extension Ingestor {
-    /// Removes the usage-queue records and accounting events whose twin from the other channel is
-    /// stored or comes earlier in the same batch. An attempt shipped through both channels then
-    /// counts once, as the first of its two events to arrive.
+/// Removes the usage-queue records and accounting events whose twin from the other channel is
+/// already stored, so that an attempt shipped through both channels counts once, as the first of
+/// its two events to arrive. Every writer of spool events runs it: ingestion and
+/// `quarantine retry`.
+final class StoredTwinFilter {
+    private let store: Store
+    private let logger: Logger
+    /// Queries for a stored twin run since creation, one per usage-queue record or accounting
+    /// event that needed one.
+    private(set) var lookups = 0
+
+    /// Creates a filter that looks twins up in `store`.
+    init(store: Store, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Removes the events of `events` whose twin is stored or comes earlier in `events`.
     ///
-    /// It runs inside the batch's commit transaction, so nothing can store a twin between this
-    /// check and the inserts, and the lookups share that transaction's read lock. A usage-queue
+    /// Callers run it inside the transaction that stores the events, so nothing can store a twin
+    /// between this check and the inserts, and the lookups share that transaction's read lock. A usage-queue
     /// record is looked up only when some accounting event is stored, which most stores never
     /// have. Returns `events` itself when it removes none.
-    func withoutStoredTwins(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
+    func retained(_ events: [PositionedEvent]) throws(StoreError) -> [PositionedEvent] {
         var hasUsageRecord = false
         var hasAccountingEvent = false
         for positioned in events {
@@ -69,7 +83,7 @@ extension Ingestor {
     }
 
     private func isTwinStored(_ twin: AttemptTwin, using statement: Statement) throws(StoreError) -> Bool {
-        storedTwinLookups += 1
+        lookups += 1
         statement.bind(twin.startedAtNanoseconds, at: 0)
         statement.bind(twin.twinShape.rawValue, at: 1)
         statement.bind(twin.provider, at: 2)
