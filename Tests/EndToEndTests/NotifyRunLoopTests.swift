@@ -101,4 +101,34 @@ struct NotifyRunLoopTests {
         #expect(daemon.stderr.contains("unknown key 'no_such_key'"))
         #expect(daemon.stderr.contains("configuration reloaded config.changed=daemon.fold_interval"))
     }
+
+    @Test("invalid pricing file keeps the daemon running")
+    func invalidPricingFile() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        let valid = try Data(contentsOf: Harness.packageRoot.appendingPathComponent("ledger/pricing.json"))
+        let pricing = harness.root.appendingPathComponent("pricing.json")
+        try valid.write(to: pricing)
+        let config = harness.root.appendingPathComponent("tokenledgerd.conf")
+        try Data("[daemon]\nfold_interval = 1\npricing = \(pricing.path)\n".utf8).write(to: config)
+        let daemon = try Daemon(harness, extra: ["--config", config.path])
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-11-30T23:00:00Z") + "\n", to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.query("SELECT count(priced_at_ns) FROM events") == "1" })
+
+        // Half of the file, as a copy caught while it is written; two fold intervals pass.
+        try valid.prefix(300).write(to: pricing)
+        try harness.append(DocumentSpoolTests.usageRecord(start: "2026-11-30T23:05:00Z") + "\n", to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 2 })
+        usleep(2_500_000)
+        #expect(daemon.process.isRunning)
+        #expect(try harness.query("SELECT count(priced_at_ns) FROM events") == "1")
+
+        try valid.write(to: pricing)
+        try harness.append(DocumentSpoolTests.usageRecord(start: "2026-11-30T23:10:00Z") + "\n", to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.query("SELECT count(priced_at_ns) FROM events") == "3" })
+        #expect(daemon.stop() == 0)
+        #expect(daemon.stderr.contains("fold failed; keeping the previous ledger files and retrying"))
+        #expect(daemon.stderr.contains("the pricing file is not JSON"))
+        #expect(daemon.stderr.contains("pricing.file=\(pricing.path)"))
+    }
 }

@@ -266,8 +266,9 @@ enum RunCommand {
         }
     }
 
-    /// Folds, and returns `false` instead of throwing when the store is busy or full or the fold's
-    /// temporary files fail. The loop then tries again later.
+    /// Folds, and returns `false` instead of throwing when the store is busy or full, the fold's
+    /// temporary files fail, or the pricing file or model table is invalid. The loop then tries
+    /// again later.
     private static func foldUnlessBusy(_ folder: Folder, store: Store, settings: Settings, logger: Logger) throws
         -> Bool
     {
@@ -279,6 +280,13 @@ enum RunCommand {
             return false
         } catch let error as FoldSpillError {
             logger.error("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
+            return false
+        } catch let error as LedgerInputError {
+            // The pricing file or the model table may be caught half written or edited by hand. The
+            // daemon keeps ingesting and folds again once the file is valid.
+            logger.error(
+                "fold failed; keeping the previous ledger files and retrying",
+                ["error": "\(error)", "pricing.file": settings.pricingPath, "models.file": settings.modelsPath])
             return false
         }
     }
