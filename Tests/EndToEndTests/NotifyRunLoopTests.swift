@@ -131,4 +131,31 @@ struct NotifyRunLoopTests {
         #expect(daemon.stderr.contains("the pricing file is not JSON"))
         #expect(daemon.stderr.contains("pricing.file=\(pricing.path)"))
     }
+
+    @Test("unwritable ledger directory keeps the daemon running")
+    func unwritableLedgerDirectory() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        let ledger = harness.root.appendingPathComponent("ledger-out")
+        let config = harness.root.appendingPathComponent("tokenledgerd.conf")
+        try Data("[daemon]\nfold_interval = 1\nledger_dir = \(ledger.path)\n".utf8).write(to: config)
+        let daemon = try Daemon(harness, extra: ["--config", config.path])
+        let manifest = ledger.appendingPathComponent("manifest.json")
+        #expect(try harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
+
+        // A plain file where the directory was: every write into it fails with ENOTDIR.
+        try FileManager.default.removeItem(at: ledger)
+        try Data().write(to: ledger)
+        try harness.write(DocumentSpoolTests.usageRecord(start: "2026-11-30T23:00:00Z") + "\n", to: "a.jsonl")
+        #expect(try harness.waitUntil { try harness.eventCount() == 1 })
+        usleep(2_500_000)
+        #expect(daemon.process.isRunning)
+
+        try FileManager.default.removeItem(at: ledger)
+        #expect(try harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
+        #expect(daemon.stop() == 0)
+        #expect(daemon.stderr.contains("fold failed; keeping the previous ledger files and retrying"))
+        #expect(daemon.stderr.contains("Not a directory"))
+        #expect(daemon.stderr.contains("ledger.directory=\(ledger.path)"))
+    }
 }

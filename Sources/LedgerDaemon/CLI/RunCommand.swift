@@ -267,8 +267,8 @@ enum RunCommand {
     }
 
     /// Folds, and returns `false` instead of throwing when the store is busy or full, the fold's
-    /// temporary files fail, or the pricing file or model table is invalid. The loop then tries
-    /// again later.
+    /// temporary files or the ledger files cannot be written, or the pricing file or model table
+    /// is invalid. The loop then tries again later.
     private static func foldUnlessBusy(_ folder: Folder, store: Store, settings: Settings, logger: Logger) throws
         -> Bool
     {
@@ -280,6 +280,13 @@ enum RunCommand {
             return false
         } catch let error as FoldSpillError {
             logger.error("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
+            return false
+        } catch let error as SystemError {
+            // The ledger directory cannot be written: full, removed or replaced. Ingestion writes
+            // only the state directory and goes on.
+            logger.error(
+                "fold failed; keeping the previous ledger files and retrying",
+                ["error": "\(error)", "ledger.directory": settings.ledgerDirectory])
             return false
         } catch let error as LedgerInputError {
             // The pricing file or the model table may be caught half written or edited by hand. The
