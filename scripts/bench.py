@@ -605,9 +605,10 @@ class Bench:
         log("fold %.2f s, export %.2f s" % (median(fold_walls), median(export_walls)))
 
     def scale(self, target):
-        """Time the ingest of new usage-queue spools into an empty store and into a store of `target`
-        events, built by copying the usage-queue warm-up events with new keys, each copy moved a day
-        earlier, so the new events land after the history as they do in production."""
+        """Time the ingest of new usage-queue spools into an empty store and into a store of `target` events.
+
+        The large store copies the usage-queue warm-up events with new keys, each copy moved one more
+        day into the past. New events then land after the history, as they do in production."""
         source = os.path.join(self.work, "state-usage-warmup", "tokenledgerd.sqlite3")
         state = self.state_dir("scale")
         os.makedirs(state)

@@ -45,7 +45,7 @@ final class Daemon {
 
 /// Bytes that a pipe's readability handler appends on another thread.
 final class OutputBuffer: @unchecked Sendable {
-    // @unchecked: every access to `bytes` holds `lock`.
+    // @unchecked: every access to `bytes` happens under `lock`.
     private let lock = NSLock()
     private var bytes = Data()
 

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Distinct key counter")
 struct DistinctKeyCounterTests {
-    /// The key of id number `index`: packed hex, wide hex or text, in turn.
+    /// Returns the key of id number `index`: packed hex, wide hex or text, in turn.
     static func key(_ index: Int) -> RequestKey {
         switch index % 3 {
         case 0: RequestKey(String(index, radix: 16))

@@ -12,7 +12,7 @@ struct MillisecondHistogramTests {
         return histogram.sorted()
     }
 
-    /// The percentile of a plain sorted array, by the same formula as the fold.
+    /// Returns the percentile of a plain sorted array, by the same formula as the fold.
     static func referencePercentile(_ values: [Int64], _ fraction: Double) -> Double? {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return nil }

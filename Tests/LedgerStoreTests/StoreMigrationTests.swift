@@ -163,18 +163,21 @@ struct StoreMigrationTests {
         let before = try store.eventTotal()
         #expect(
             try store.database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '% IN (%'") == 0)
+
         // An IN list in a CHECK constraint compiles to OpenEphemeral, run for every row written.
         for insert in [Self.eventInsert, Self.fileInsert] {
             let opcodes = try Self.opcodes(of: insert, in: store.database)
             #expect(opcodes.contains("OpenWrite"))
             #expect(!opcodes.contains("OpenEphemeral"))
         }
+
         // The rewritten constraints accept the same values and reject the same ones.
         let good = CanonicalEvent(
             key: EventKey(high: 9, low: 9), shape: .usageQueue, provider: "codex", model: "gpt-5",
             startedAtNanoseconds: Self.startedAt, status: .interrupted, buckets: TokenBuckets(),
             usageState: .zero, quality: .unclassified)
         #expect(try store.insertUnfiledEvents([good]) == 1)
+
         let rejected = [
             ("status", "done", "(status = 'succeeded' OR status = 'failed' OR status = 'interrupted')"),
             ("usage_state", "Present", "(usage_state = 'present' OR usage_state = 'zero' OR usage_state = 'missing')"),
@@ -186,6 +189,7 @@ struct StoreMigrationTests {
             }
             #expect(error.message.contains("CHECK constraint failed: \(constraint)"))
         }
+
         let error = try #require(throws: StoreError.self) {
             try store.database.execute(
                 """
@@ -195,6 +199,7 @@ struct StoreMigrationTests {
                 """)
         }
         #expect(error.message.contains("CHECK constraint failed: (compression = 'none' OR compression = 'gzip')"))
+
         #expect(try store.eventTotal() == before + 1)
         #expect(try store.integrityCheck() == "ok")
     }
@@ -228,7 +233,7 @@ struct StoreMigrationTests {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// The opcodes of the program SQLite compiles for `sql`.
+    /// Returns the opcodes of the program SQLite compiles for `sql`.
     static func opcodes(of sql: String, in database: Database) throws -> [String] {
         let explain = try database.makeStatement("EXPLAIN " + sql)
         var opcodes: [String] = []

@@ -311,12 +311,12 @@ private struct SpillReader {
         position = 0
         while buffer.count < count, offset < size {
             let start = buffer.count
-            let wanted = max(count - start, Self.chunkSize)
-            buffer.append(contentsOf: repeatElement(0, count: wanted))
+            let requested = max(count - start, Self.chunkSize)
+            buffer.append(contentsOf: repeatElement(0, count: requested))
             let read = try buffer.withUnsafeMutableBytes { bytes in
                 try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[start...]), at: offset)
             }
-            buffer.removeLast(wanted - read)
+            buffer.removeLast(requested - read)
             if read == 0 { break }
             offset += read
         }

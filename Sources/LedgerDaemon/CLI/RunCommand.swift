@@ -278,22 +278,15 @@ enum RunCommand {
         } catch let error as StoreError where error.isTransient {
             logger.warning("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
             return false
-        } catch let error as FoldSpillError {
-            logger.error("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
-            return false
-        } catch let error as SystemError {
-            // The ledger directory cannot be written: full, removed or replaced. Ingestion writes
-            // only the state directory and goes on.
+        } catch let error where error is FoldSpillError || error is SystemError || error is LedgerInputError {
+            // A full state or ledger directory, a replaced ledger directory, or a pricing file or
+            // model table caught half written: ingestion goes on, and the next fold tries again.
             logger.error(
                 "fold failed; keeping the previous ledger files and retrying",
-                ["error": "\(error)", "ledger.directory": settings.ledgerDirectory])
-            return false
-        } catch let error as LedgerInputError {
-            // The pricing file or the model table may be caught half written or edited by hand. The
-            // daemon keeps ingesting and folds again once the file is valid.
-            logger.error(
-                "fold failed; keeping the previous ledger files and retrying",
-                ["error": "\(error)", "pricing.file": settings.pricingPath, "models.file": settings.modelsPath])
+                [
+                    "error": "\(error)", "ledger.directory": settings.ledgerDirectory,
+                    "pricing.file": settings.pricingPath, "models.file": settings.modelsPath,
+                ])
             return false
         }
     }
