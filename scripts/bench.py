@@ -244,6 +244,14 @@ def daemon_command(binary, *arguments):
     return [binary] + list(arguments)
 
 
+def distinct_requests(select_list, copy):
+    """Return an event column list for INSERT … SELECT whose request ids are prefixed by the copy
+    number, so that copied events count as requests of their own, as a store's history does."""
+    return select_list.replace(
+        " request_id,", " CASE WHEN request_id IS NULL OR request_id = '' THEN request_id "
+        "ELSE '%d' || request_id END," % copy)
+
+
 def scalar(database, sql):
     connection = sqlite3.connect(database)
     try:
@@ -567,8 +575,10 @@ class Bench:
                 break
             copy += 1
             need = min(base, target - count)
-            # Each copy moves the events by `copy` days, so that the store spans a realistic period.
-            shifted = columns.replace("started_at_ns", "started_at_ns + %d" % (copy * 86_400 * 10**9))
+            # Each copy moves the events by `copy` days, so that the store spans a realistic period,
+            # and gets request ids of its own, as new requests have.
+            shifted = distinct_requests(
+                columns.replace("started_at_ns", "started_at_ns + %d" % (copy * 86_400 * 10**9)), copy)
             connection.execute("BEGIN")
             connection.execute(
                 "INSERT INTO events (event_key, %s) SELECT CAST(printf('%%08d%%08d', %d, event_id) AS BLOB), %s "
@@ -598,11 +608,74 @@ class Bench:
         export_bytes = sum(os.path.getsize(os.path.join(out, name)) for name in os.listdir(out)
                            if os.path.isfile(os.path.join(out, name)))
         shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(state, ignore_errors=True)
         self.results["fold"] = {"events": events, "fold_seconds": summary(fold_walls),
                                 "fold_peak_rss_mib": max(fold_rss), "export_seconds": summary(export_walls),
                                 "export_peak_rss_mib": max(export_rss), "export_bytes": export_bytes}
         log("fold %.2f s, export %.2f s" % (median(fold_walls), median(export_walls)))
+        self.results["fold"]["daemon"] = self.daemon_folds(state, "fold")
+        shutil.rmtree(state, ignore_errors=True)
+
+    def daemon_folds(self, state, label, new_lines=10_000, rounds=3):
+        """Start the daemon on the store in `state` and time its folds from their log lines: the
+        first, which reads every event, then `rounds` folds that each follow `new_lines` new
+        usage-queue lines and read only them."""
+        spool = os.path.join(self.work, "spool-folds-" + label)
+        os.makedirs(spool)
+        log_path = os.path.join(self.work, "folds-%s.log" % label)
+        command = ["taskset", "-c", CORE, self.binary, "run", "--spool", spool, "--state-dir", state,
+                   "--log-level", "info", "--poll-interval", "0.2", "--fold-interval", "1"]
+        with open(log_path, "wb") as output:
+            daemon = subprocess.Popen(command, cwd=self.cwd, stdout=output, stderr=output)
+
+        def folds():
+            with open(log_path) as handle:
+                lines = [text for text in handle if "folded events into the ledger" in text]
+            return [dict(part.split("=", 1) for part in line.split() if "=" in part) for line in lines]
+
+        def wait_for(count, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                found = folds()
+                if len(found) >= count:
+                    return found[count - 1]
+                if daemon.poll() is not None:
+                    raise RuntimeError("the daemon exited with %s; see %s" % (daemon.returncode, log_path))
+                time.sleep(0.1)
+            raise RuntimeError("no fold %d within %d s; see %s" % (count, timeout, log_path))
+
+        try:
+            first = wait_for(1, 3600)
+            incremental = []
+            for round_number in range(rounds):
+                path = os.path.join(spool, "new-%d.jsonl" % round_number)
+                temporary = path + ".tmp"
+                with open(temporary, "w") as handle:
+                    for _ in range(new_lines):
+                        handle.write(self.spools.next_usage_line() + "\n")
+                os.rename(temporary, path)
+                # A fold may start before the whole file is stored; wait for the one that reads the rest.
+                read = 0
+                count = len(folds())
+                while read < new_lines:
+                    count += 1
+                    fold = wait_for(count, 600)
+                    read += int(fold["fold.read_events"])
+                    if fold["fold.mode"] != "incremental":
+                        raise RuntimeError("fold %d read every event; see %s" % (count, log_path))
+                    incremental.append(float(fold["fold.seconds"]))
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            try:
+                daemon.wait(timeout=3600)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+            shutil.rmtree(spool, ignore_errors=True)
+        result = {"events": int(first["fold.events"]), "full_fold_seconds": float(first["fold.seconds"]),
+                  "new_lines": new_lines, "incremental_fold_seconds": summary(incremental)}
+        log("daemon folds on %s events: first %.2f s, then %.3f s per fold of %d new lines" % (
+            first["fold.events"], result["full_fold_seconds"], median(incremental), new_lines))
+        return result
 
     def scale(self, target):
         """Time the ingest of new usage-queue spools into an empty store and into a store of `target` events.
@@ -629,7 +702,8 @@ class Bench:
         while count < target:
             copy += 1
             need = min(base, target - count)
-            shifted = columns.replace("started_at_ns", "started_at_ns - %d" % (copy * 86_400 * 10**9))
+            shifted = distinct_requests(
+                columns.replace("started_at_ns", "started_at_ns - %d" % (copy * 86_400 * 10**9)), copy)
             connection.execute("BEGIN")
             connection.execute(
                 "INSERT INTO events (event_key, %s) SELECT CAST(printf('%%08d%%08d', %d, event_id) AS BLOB), %s "
@@ -668,6 +742,7 @@ class Bench:
             "full_events_per_second": summary(full_rates),
             "full_run_once_seconds": summary(full_walls), "full_ingest_seconds": summary(full_ingest),
         }
+        self.results["scale"]["daemon"] = self.daemon_folds(state, "scale")
         shutil.rmtree(state, ignore_errors=True)
 
     def ingest_seconds(self, spool, state):
@@ -889,6 +964,7 @@ def table(results):
             "", "<= %.0f s" % TARGET_FOLD_SECONDS, verdict(fold <= TARGET_FOLD_SECONDS))
         add("export all, %d events" % entry["events"],
             "%.2f s (%.0f MiB RSS)" % (entry["export_seconds"]["median"], entry["export_peak_rss_mib"]))
+        add_daemon_folds(add, entry.get("daemon"))
     for rate, entry in sorted(results.get("daemon_mode", {}).items(), key=lambda item: int(item[0])):
         add("append-to-commit at %s/s" % rate, "p50 %.0f ms, p99 %.0f ms" % (entry["p50_ms"], entry["p99_ms"]),
             "", "", "p99 <= %.0f ms" % (TARGET_P99_SECONDS * 1000),
@@ -907,6 +983,7 @@ def table(results):
             ">= 0.8x", verdict(full >= 0.8 * empty))
         add("  run --once on that store", "%.1f s (ingest %.1f s, the rest the fold)" % (
             entry["full_run_once_seconds"]["median"], entry["full_ingest_seconds"]["median"]))
+        add_daemon_folds(add, entry.get("daemon"))
 
     header = ("figure", "value", "baseline", "ratio", "target", "status")
     widths = [max(len(str(row[index])) for row in rows + [header]) for index in range(len(header))]
@@ -914,6 +991,16 @@ def table(results):
              "-+-".join("-" * width for width in widths)]
     lines += [" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def add_daemon_folds(add, entry):
+    """Add the daemon's fold figures of one store: a fold after new events, as a ratio to its first fold."""
+    if not entry:
+        return
+    incremental = entry["incremental_fold_seconds"]["median"]
+    full = entry["full_fold_seconds"]
+    add("  daemon fold after %d new events" % entry["new_lines"], "%.3f s" % incremental,
+        "%.2f s first fold" % full, "%.3fx" % (incremental / full))
 
 
 def callgrind(bench, lines):

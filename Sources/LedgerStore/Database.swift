@@ -90,6 +90,22 @@ public final class Database {
         }
     }
 
+    /// Runs `body` inside one read transaction (`BEGIN … COMMIT`), so that every statement it
+    /// steps reads the same snapshot of the database. Writers of other connections go on; their
+    /// commits become visible after it. Rolls back when `body` throws.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        resetCachedStatements()
+        try execute("BEGIN DEFERRED")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Whether a transaction is open on this connection.
     public var isInTransaction: Bool {
         sqlite3_get_autocommit(handle) == 0

@@ -1,6 +1,43 @@
 import CSQLite
 import LedgerCore
 
+/// The stored events a fold reads: all of them, those of an event id range, or those that
+/// started inside a time window.
+public enum FoldRowSelection: Sendable, Equatable {
+    /// Every stored event.
+    case all
+    /// The events with `after < event_id ≤ through`.
+    case eventIDs(after: Int64, through: Int64)
+    /// The events with `after < started_at_ns ≤ through` and `event_id ≤ throughEventID`, read
+    /// through the index of start times.
+    case started(after: Int64, through: Int64, throughEventID: Int64)
+}
+
+/// The pair numbers that ``Store/forEachFoldRow(_:pairs:_:)`` gives (provider, model) pairs.
+///
+/// A fold that goes on over several reads passes the same value to each, so that a pair keeps its
+/// number from one read to the next.
+public struct FoldRowPairs {
+    fileprivate var interner = ByteInterner()
+
+    /// Creates a numbering that has seen no pair.
+    public init() {}
+}
+
+/// The newest event id and cost change of a store, read together in one snapshot.
+public struct FoldHead: Sendable, Equatable {
+    /// The highest event id; 0 when no event is stored.
+    public var lastEventID: Int64
+    /// The last value the cost change sequence gave out.
+    public var lastCostChange: Int64
+
+    /// Creates a head from its two values.
+    public init(lastEventID: Int64, lastCostChange: Int64) {
+        self.lastEventID = lastEventID
+        self.lastCostChange = lastCostChange
+    }
+}
+
 extension Store {
     /// Calls `body` for every event in storage order, reduced to a ``FoldRow``.
     ///
@@ -10,14 +47,37 @@ extension Store {
     /// row's, so most rows allocate nothing. Session ids are not kept beyond that one: there may be
     /// as many as events.
     public func forEachFoldRow(_ body: (FoldRow) throws -> Void) throws {
-        let statement = try database.makeStatement(
-            """
+        var pairs = FoldRowPairs()
+        try forEachFoldRow(.all, pairs: &pairs, body)
+    }
+
+    /// Calls `body` for each event of `selection`, as ``forEachFoldRow(_:)`` does for all, with
+    /// pair numbers taken from `pairs`.
+    public func forEachFoldRow(
+        _ selection: FoldRowSelection, pairs: inout FoldRowPairs, _ body: (FoldRow) throws -> Void
+    ) throws {
+        let columns = """
             SELECT shape, provider, model, session_id, request_id, started_at_ns, latency_ms, ttft_ms, status,
                 status_code, input_uncached, cache_read, cache_write, output, reasoning, unclassified, usage_state,
                 quality, priced_at_ns, price_ref, cost_nanos, cost_estimated, tool_input_tokens, tool_output_tokens
             FROM events
-            """)
-        var pairs = ByteInterner()
+            """
+        let statement: Statement
+        switch selection {
+        case .all:
+            statement = try database.makeStatement(columns)
+        case .eventIDs(let after, let through):
+            statement = try database.makeStatement(columns + " WHERE event_id > ? AND event_id <= ?")
+            statement.bind(after, at: 0)
+            statement.bind(through, at: 1)
+        case .started(let after, let through, let throughEventID):
+            statement = try database.makeStatement(
+                columns
+                    + " INDEXED BY events_started_key WHERE started_at_ns > ? AND started_at_ns <= ? AND event_id <= ?")
+            statement.bind(after, at: 0)
+            statement.bind(through, at: 1)
+            statement.bind(throughEventID, at: 2)
+        }
         var sessions = RepeatedText()
         var shapes = EnumColumn<SourceShape>()
         var statuses = EnumColumn<EventStatus>()
@@ -26,7 +86,7 @@ extension Store {
         while try statement.step() {
             let (pairNumber, provider, model) = statement.withTextBytes(1) { providerBytes in
                 statement.withTextBytes(2) { modelBytes in
-                    pairs.intern(providerBytes, modelBytes)
+                    pairs.interner.intern(providerBytes, modelBytes)
                 }
             }
             let session = statement.withTextBytes(3) { bytes -> String? in
@@ -63,6 +123,29 @@ extension Store {
 }
 
 extension Store {
+    /// Returns the highest event id and the cost change sequence's last value. Read them inside
+    /// ``Database/readTransaction(_:)`` to read the events they describe from the same snapshot.
+    public func foldHead() throws(StoreError) -> FoldHead {
+        FoldHead(
+            lastEventID: try lastEventID(),
+            lastCostChange: try database.scalarInt("SELECT last_value FROM cost_change_sequence WHERE id = 1"))
+    }
+
+    /// Returns whether an event with an id up to `throughEventID` had its cost recorded after
+    /// sequence value `afterChange`. The partial index of cost changes is read from that value
+    /// on, so the work grows with the changes since, not with the store.
+    public func hasCostChange(after afterChange: Int64, throughEventID: Int64) throws(StoreError) -> Bool {
+        let statement = try database.cachedStatement(
+            """
+            SELECT 1 FROM events INDEXED BY events_cost_changes
+            WHERE cost_change_seq > ? AND event_id <= ? LIMIT 1
+            """)
+        statement.bind(afterChange, at: 0)
+        statement.bind(throughEventID, at: 1)
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
     /// Returns the start of the newest event that is not a gap marker, in nanoseconds since the
     /// epoch; `nil` when there is none. The `started_at_ns` index is read backwards, so this does
     /// not scan the table unless most recent events are gap markers.
@@ -79,7 +162,7 @@ extension Store {
 ///
 /// The previous row's value is checked first, then a table keyed by an FNV-1a hash of the bytes,
 /// whose candidates are compared byte for byte, so hash collisions cannot merge two values.
-private struct ByteInterner {
+struct ByteInterner {
     private struct Entry {
         var first: [UInt8]
         var second: [UInt8]?

@@ -51,22 +51,24 @@ struct RuntimeWindowFoldTests {
         return (store, directory)
     }
 
-    static func fold(_ store: Store, window: RuntimeWindow) throws -> (FoldResult, String) {
+    /// Folds `store` once, from scratch or, with `retaining`, through a folder that keeps its sums,
+    /// which reads the window's events through the index of start times.
+    static func fold(_ store: Store, window: RuntimeWindow, retaining: Bool = false) throws -> (FoldResult, String) {
         var settings = Settings.resolve(Configuration())
         settings.pricingPath = "/nonexistent/pricing.json"
         settings.modelsPath = "/nonexistent/models.csv"
         settings.runtimeWindow = window
-        let folder = Folder(settings: settings, logger: Logger(level: .critical))
+        let folder = Folder(settings: settings, logger: Logger(level: .critical), retainingSums: retaining)
         let result = try folder.compute(store: store)
         let manifest = Folder.manifest(for: result.files, result: result, inputs: LedgerInputs(), settings: settings)
         return (result, manifest.contents)
     }
 
-    @Test("one-hour window keeps the edge out")
-    func oneHourWindow() throws {
+    @Test("one-hour window keeps the edge out", arguments: [false, true])
+    func oneHourWindow(retaining: Bool) throws {
         let (store, directory) = try Self.makeStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (result, manifest) = try Self.fold(store, window: .last(seconds: 3_600))
+        let (result, manifest) = try Self.fold(store, window: .last(seconds: 3_600), retaining: retaining)
         let metrics = try #require(result.metrics.first)
         #expect(result.metrics.count == 1)
         #expect(metrics.attempts == 2)
@@ -90,11 +92,11 @@ struct RuntimeWindowFoldTests {
         #expect(result.eventCount == 5)
     }
 
-    @Test("all-time window takes every attempt")
-    func allWindow() throws {
+    @Test("all-time window takes every attempt", arguments: [false, true])
+    func allWindow(retaining: Bool) throws {
         let (store, directory) = try Self.makeStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (result, manifest) = try Self.fold(store, window: .all)
+        let (result, manifest) = try Self.fold(store, window: .all, retaining: retaining)
         let metrics = try #require(result.metrics.first)
         #expect(metrics.attempts == 4)
         #expect(metrics.succeeded == 2)
@@ -106,12 +108,12 @@ struct RuntimeWindowFoldTests {
         #expect(manifest.contains(#""runtime_window":{"span":"all","starts_after":null,"ends_at":null}"#))
     }
 
-    @Test("two-hour window takes the one-hour edge")
-    func twoHourWindow() throws {
+    @Test("two-hour window takes the one-hour edge", arguments: [false, true])
+    func twoHourWindow(retaining: Bool) throws {
         let (store, directory) = try Self.makeStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         // `old` starts exactly two hours before the end, so it stays out; `edge` is now inside.
-        let (result, _) = try Self.fold(store, window: .last(seconds: 7_200))
+        let (result, _) = try Self.fold(store, window: .last(seconds: 7_200), retaining: retaining)
         let metrics = try #require(result.metrics.first)
         #expect(metrics.attempts == 3)
         #expect(metrics.succeeded == 2)
@@ -147,7 +149,8 @@ struct RuntimeWindowFoldTests {
 
     @Test("window bounds are half-open")
     func halfOpenBounds() throws {
-        var fold = EventFold(mapping: ProviderMapping(pricing: nil), utcOffset: { _ in 0 }, runtimeWindow: (10, 20))
+        var fold = EventFold(
+            mapping: ProviderMapping(pricing: nil), utcOffset: { _ in 0 }, runtimeEvents: .window(after: 10, end: 20))
         var numbering = FoldRowNumbering()
         // Starts 10 and 21 are outside (10 is the exclusive start, 21 is past the end); 11 and 20 are inside.
         for instant: Int64 in [10, 11, 20, 21] {

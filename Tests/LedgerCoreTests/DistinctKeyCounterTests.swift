@@ -76,14 +76,27 @@ struct DistinctKeyCounterTests {
         #expect(storage.fileCount > DistinctKeyCounter.partitionCount)
     }
 
-    @Test("counts repeat after settling")
-    func countsRepeat() throws {
-        var counter = DistinctKeyCounter(memoryLimit: 16, storage: MemorySpillStorage())
+    @Test("counts repeat, and keys inserted after a count add to it", arguments: [false, true])
+    func countsGoOn(spilling: Bool) throws {
+        let storage = MemorySpillStorage()
+        var counter = DistinctKeyCounter(memoryLimit: spilling ? 16 : 1 << 20, storage: storage)
         for index in 0..<100 {
             try counter.insert(Self.key(index), group: 0)
         }
         #expect(try counter.counts() == [100])
         #expect(try counter.counts() == [100])
+        // 50 keys already counted and 50 new ones; group 1 is new.
+        for index in 50..<150 {
+            try counter.insert(Self.key(index), group: 0)
+        }
+        try counter.insert(Self.key(7), group: 1)
+        #expect(try counter.counts() == [150, 1])
+        // Keys that are all known leave every count as it was.
+        for index in 0..<150 {
+            try counter.insert(Self.key(index), group: 0)
+        }
+        #expect(try counter.counts() == [150, 1])
+        #expect((storage.fileCount > 0) == spilling)
     }
 
     @Test("write failure surfaces")

@@ -16,6 +16,8 @@
 /// write buffers (``partitionCount`` × 16 KiB). Without storage the sets grow with the number of
 /// distinct keys.
 ///
+/// A copy of a counter that has spilled shares its files, so only one of the two may be used after that.
+///
 /// Keys are equal as ``RequestKey`` values are: text compares as Swift strings, by canonical
 /// equivalence, and its file is chosen by the string's `Hasher` hash, which agrees with that.
 public struct DistinctKeyCounter {
@@ -43,10 +45,8 @@ public struct DistinctKeyCounter {
     private var groups: [GroupKeys] = []
     /// The estimated bytes of the keys in `groups`.
     private var keptBytes = 0
-    /// The temporary files, created at the first spill.
+    /// The temporary files, created at the first spill and kept until the counter is released.
     private var partitions: [SpillPartition] = []
-    /// The result of ``counts()``, after which no key may be added.
-    private var settledCounts: [Int]?
 
     /// Creates an empty counter that spills to `storage` once its keys pass `memoryLimit`
     /// estimated bytes; with `nil` storage it never spills.
@@ -65,7 +65,6 @@ public struct DistinctKeyCounter {
     /// - Throws: the storage's error when a spill cannot be written.
     @inline(__always)
     public mutating func insert(_ key: RequestKey, group: Int) throws {
-        precondition(settledCounts == nil, "a key was added after counts()")
         if group >= groups.count {
             precondition(group >= 0 && group <= Int(UInt32.max), "group \(group) outside 0...UInt32.max")
             groups.append(contentsOf: repeatElement(GroupKeys(), count: group + 1 - groups.count))
@@ -89,36 +88,33 @@ public struct DistinctKeyCounter {
     }
 
     /// Returns the number of distinct keys of each group, indexed by group up to the highest
-    /// group given to ``insert(_:group:)``. Call it after the last insert; later calls return the
-    /// same counts.
+    /// group given to ``insert(_:group:)``.
+    ///
+    /// Counting changes no key, so it may be repeated and keys may be inserted after it: the next
+    /// call counts every key inserted so far. Once the counter has spilled, a call moves the kept
+    /// keys to the files and counts again each file that grew since the previous call. The other
+    /// files keep their counts.
     /// - Throws: the storage's error, or ``SpillFileError``, when a spill file cannot be read back.
     public mutating func counts() throws -> [Int] {
-        if let settledCounts { return settledCounts }
-        var result: [Int]
-        if partitions.isEmpty {
-            result = groups.map(\.count)
-        } else {
-            try spill()
-            result = Array(repeating: 0, count: groups.count)
-            for index in partitions.indices {
-                try partitions[index].flush()
-                guard let file = partitions[index].file else { continue }
+        guard !partitions.isEmpty else { return groups.map(\.count) }
+        try spill()
+        var result = Array(repeating: 0, count: groups.count)
+        for index in partitions.indices {
+            try partitions[index].flush()
+            if partitions[index].countedSize != partitions[index].size {
                 // Equal keys share this file, so its distinct keys add to the other files' without overlap.
                 var nested = DistinctKeyCounter(memoryLimit: memoryLimit, storage: storage, level: level + 1)
-                var reader = SpillReader(file: file, size: partitions[index].size)
+                var reader = SpillReader(file: partitions[index].file, size: partitions[index].size)
                 while let (group, key) = try reader.next() {
                     try nested.insert(key, group: group)
                 }
-                for (group, count) in try nested.counts().enumerated() {
-                    result[group] += count
-                }
-                partitions[index].file = nil
+                partitions[index].counts = try nested.counts()
+                partitions[index].countedSize = partitions[index].size
             }
-            partitions = []
+            for (group, count) in partitions[index].counts.enumerated() {
+                result[group] += count
+            }
         }
-        groups = []
-        keptBytes = 0
-        settledCounts = result
         return result
     }
 
@@ -203,11 +199,14 @@ private struct SpillPartition {
     /// Buffered bytes are written once they reach this size.
     static let flushSize = 16 << 10
 
-    /// The file; `nil` once it has been counted.
-    var file: (any SpillFile)?
+    let file: any SpillFile
     var buffer: [UInt8] = []
     /// Bytes written to the file so far.
     var size = 0
+    /// The size of the file when its distinct keys were last counted, -1 before that.
+    var countedSize = -1
+    /// The distinct keys of the file per group, as counted at `countedSize` bytes.
+    var counts: [Int] = []
 
     init(file: any SpillFile) {
         self.file = file
@@ -242,7 +241,7 @@ private struct SpillPartition {
     }
 
     mutating func flush() throws {
-        guard !buffer.isEmpty, let file else { return }
+        guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try file.append($0) }
         size += buffer.count
         buffer.removeAll(keepingCapacity: true)

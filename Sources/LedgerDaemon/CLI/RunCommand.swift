@@ -38,7 +38,8 @@ enum RunCommand {
         var ingestor = Ingestor(
             store: store, options: settings.ingestOptions, logger: logger, pricingPath: settings.pricingPath)
         var scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
-        var folder = Folder(settings: settings, logger: logger)
+        // Only the daemon keeps its sums between folds: `--once` folds once.
+        var folder = Folder(settings: settings, logger: logger, retainingSums: !options.has("once"))
 
         if options.has("once") {
             let ingestStart = monotonicNanoseconds()
@@ -142,7 +143,7 @@ enum RunCommand {
                     )
                     ingestor.shouldStop = stop
                     scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
-                    folder = Folder(settings: settings, logger: logger)
+                    folder = Folder(settings: settings, logger: logger, retainingSums: true)
                     watcher = makeWatcher(settings: settings, logger: logger)
                     loop.reconfigure(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
                 case .failure(let error):

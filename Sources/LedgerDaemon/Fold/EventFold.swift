@@ -18,21 +18,30 @@ struct EventFold {
     private var lastDay = Int64.min
     private var lastMonth = 0
     private var sessions: LatestMonthSessions
-    /// The runtime window `after < start ≤ end` in nanoseconds since the epoch; `nil` takes every event.
-    private let runtimeWindow: (after: Int64, end: Int64)?
+    /// The events that runtime metrics take.
+    private let runtimeEvents: RuntimeEvents
+
+    /// The events whose runtime metrics a fold computes, among those it is given.
+    enum RuntimeEvents {
+        /// Every event.
+        case all
+        /// The events that started in `after < start ≤ end`, in nanoseconds since the epoch.
+        case window(after: Int64, end: Int64)
+        /// None: the caller computes runtime metrics apart.
+        case none
+    }
 
     /// Creates an empty fold that names pairs through `mapping` and finds local days with
-    /// `utcOffset`. With `runtimeWindow`, runtime metrics take only the events that started inside
-    /// it. Its end also leaves out events stored after the caller looked up the newest attempt.
-    /// Distinct request ids and sessions move to `spill` once each kind passes `memoryLimit`
-    /// estimated bytes (see ``DistinctKeyCounter``); without `spill` they stay in memory.
+    /// `utcOffset`. Runtime metrics take the events `runtimeEvents` selects. A window's end also
+    /// leaves out events stored after the caller looked up the newest attempt. Distinct request
+    /// ids and sessions move to `spill` once each kind passes `memoryLimit` estimated bytes (see
+    /// ``DistinctKeyCounter``); without `spill` they stay in memory.
     init(
-        mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int,
-        runtimeWindow: (after: Int64, end: Int64)? = nil, spill: (any SpillStorage)? = nil,
-        memoryLimit: Int = DistinctKeyCounter.defaultMemoryLimit
+        mapping: ProviderMapping, utcOffset: @escaping (Int64) -> Int, runtimeEvents: RuntimeEvents = .all,
+        spill: (any SpillStorage)? = nil, memoryLimit: Int = DistinctKeyCounter.defaultMemoryLimit
     ) {
         self.mapping = mapping
-        self.runtimeWindow = runtimeWindow
+        self.runtimeEvents = runtimeEvents
         runtime = RuntimeMetricsFolder(mapping: mapping, spill: spill, memoryLimit: memoryLimit)
         rollups = CostRollupBuilder(utcOffset: utcOffset)
         sessions = LatestMonthSessions(memoryLimit: memoryLimit, spill: spill)
@@ -46,12 +55,15 @@ struct EventFold {
             usageState: row.usageState, quality: row.quality, pricing: row.pricing, instant: row.startedAtNanoseconds)
         count += 1
         guard row.shape != .gapMarker else { return }
-        if let runtimeWindow {
-            if row.startedAtNanoseconds > runtimeWindow.after, row.startedAtNanoseconds <= runtimeWindow.end {
+        switch runtimeEvents {
+        case .all:
+            try runtime.add(row)
+        case .window(let after, let end):
+            if row.startedAtNanoseconds > after, row.startedAtNanoseconds <= end {
                 try runtime.add(row)
             }
-        } else {
-            try runtime.add(row)
+        case .none:
+            break
         }
         let pair = rollupPair(row)
         let day = rollups.dayNumber(row.startedAtNanoseconds)
@@ -64,6 +76,7 @@ struct EventFold {
     }
 
     /// Returns the runtime metrics per (provider, model); see ``RuntimeMetricsFolder/results()``.
+    /// Like ``sessionTally()``, it changes no sum, so more rows may be added after it.
     /// - Throws: the spill storage's error when spilled request ids cannot be read back.
     mutating func runtimeMetrics() throws -> [RuntimeMetrics] {
         try runtime.results()

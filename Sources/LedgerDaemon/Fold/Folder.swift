@@ -26,6 +26,16 @@ public struct Folder {
     /// The estimated bytes of distinct request ids, and separately of session ids, that a fold
     /// keeps in memory before it moves them to temporary files in the state directory.
     var distinctMemoryLimit = DistinctKeyCounter.defaultMemoryLimit
+    /// The sums a fold leaves for the next one to go on from; `nil` folds every event each time.
+    let retained: RetainedFold?
+
+    /// Creates a folder. With `retainingSums`, each fold keeps its sums and the next one reads
+    /// only the events stored since (see ``RetainedFold``).
+    public init(settings: Settings, logger: Logger, retainingSums: Bool = false) {
+        self.settings = settings
+        self.logger = logger
+        retained = retainingSums ? RetainedFold() : nil
+    }
 
     /// Computes every ledger file from the store without writing anything.
     /// - Throws: ``LedgerInputError`` when the pricing file or the model table is invalid,
@@ -42,7 +52,8 @@ public struct Folder {
     }
 
     /// Computes every file from the events and recorded costs of `store`, the local store or
-    /// the central ledger.
+    /// the central ledger. With ``retained`` and the local store, it goes on from the sums of the
+    /// previous fold (see ``RetainedFold``).
     /// - Throws: ``FoldSpillError`` when a temporary file for distinct ids cannot be written or read,
     ///   ``UsageError`` for an unknown time zone, and the source's errors.
     func compute(store: some EventSource, inputs: LedgerInputs) throws -> FoldResult {
@@ -50,21 +61,103 @@ public struct Folder {
             throw UsageError("unknown time zone '\(settings.timeZone)'; give an IANA zone name such as UTC")
         }
         let offsets = ZoneOffsetCache(zone)
-        let windowEnd = settings.runtimeWindow == .all ? nil : try Self.newestAttemptInstant(in: store)
-        var window: (after: Int64, end: Int64)?
-        if let windowEnd, let after = settings.runtimeWindow.exclusiveStart(end: windowEnd) {
-            window = (after, windowEnd)
+        if let retained, let local = store as? Store {
+            return try computeFromRetained(retained, store: local, inputs: inputs, offsets: offsets)
         }
-        var fold = EventFold(
-            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
-            runtimeWindow: window, spill: SpillDirectory(path: settings.stateDirectory),
-            memoryLimit: distinctMemoryLimit)
+        let windowEnd = settings.runtimeWindow == .all ? nil : try Self.newestAttemptInstant(in: store)
+        var runtimeEvents = EventFold.RuntimeEvents.all
+        if let windowEnd, let after = settings.runtimeWindow.exclusiveStart(end: windowEnd) {
+            runtimeEvents = .window(after: after, end: windowEnd)
+        }
+        var fold = makeFold(inputs: inputs, offsets: offsets, runtimeEvents: runtimeEvents)
         try Self.forEachFoldRow(in: store) { try fold.add($0) }
+        return try result(of: &fold, metrics: try fold.runtimeMetrics(), windowEnd: windowEnd, inputs: inputs)
+    }
+
+    /// Adds the events stored since the retained fold to its sums, or folds every event into new
+    /// sums when there are none or they no longer hold (see ``RetainedFold``), and keeps the sums.
+    private func computeFromRetained(
+        _ retained: RetainedFold, store: Store, inputs: LedgerInputs, offsets: ZoneOffsetCache
+    ) throws -> FoldResult {
+        let key = RetainedFold.Key(
+            store: ObjectIdentifier(store), pricingHash: inputs.pricer?.pricingHash, timeZone: settings.timeZone,
+            runtimeWindow: settings.runtimeWindow, memoryLimit: distinctMemoryLimit)
+        // Taken out first, so that a fold that fails part way leaves nothing to go on from.
+        let previous = retained.state
+        retained.state = nil
+        return try store.database.readTransaction {
+            let head = try store.foldHead()
+            var state: RetainedFold.State
+            if let previous, previous.key == key, previous.head.lastEventID <= head.lastEventID,
+                try !store.hasCostChange(after: previous.head.lastCostChange, throughEventID: previous.head.lastEventID)
+            {
+                state = previous
+                retained.lastMode = .incremental
+            } else {
+                state = RetainedFold.State(
+                    key: key,
+                    fold: makeFold(
+                        inputs: inputs, offsets: offsets, runtimeEvents: settings.runtimeWindow == .all ? .all : .none))
+                retained.lastMode = .full
+            }
+            let countBefore = state.fold.count
+            try store.forEachFoldRow(
+                .eventIDs(after: state.head.lastEventID, through: head.lastEventID), pairs: &state.pairs
+            ) {
+                try state.fold.add($0)
+            }
+            retained.lastNewEvents = state.fold.count - countBefore
+            state.head = head
+            var windowEnd: Int64?
+            let metrics: [RuntimeMetrics]
+            if settings.runtimeWindow == .all {
+                metrics = try state.fold.runtimeMetrics()
+            } else {
+                windowEnd = try store.newestAttemptInstant()
+                metrics = try windowMetrics(
+                    store: store, inputs: inputs, end: windowEnd, throughEventID: head.lastEventID)
+            }
+            let result = try result(of: &state.fold, metrics: metrics, windowEnd: windowEnd, inputs: inputs)
+            retained.state = state
+            return result
+        }
+    }
+
+    /// Returns the runtime metrics of the events in the runtime window that ends at `end`, read
+    /// through the index of start times; none without an `end`.
+    private func windowMetrics(store: Store, inputs: LedgerInputs, end: Int64?, throughEventID: Int64) throws
+        -> [RuntimeMetrics]
+    {
+        var folder = RuntimeMetricsFolder(
+            mapping: ProviderMapping(pricing: inputs.pricing), spill: SpillDirectory(path: settings.stateDirectory),
+            memoryLimit: distinctMemoryLimit)
+        guard let end else { return try folder.results() }
+        let after = settings.runtimeWindow.exclusiveStart(end: end) ?? .min
+        var pairs = FoldRowPairs()
+        try store.forEachFoldRow(.started(after: after, through: end, throughEventID: throughEventID), pairs: &pairs) {
+            guard $0.shape != .gapMarker else { return }
+            try folder.add($0)
+        }
+        return try folder.results()
+    }
+
+    private func makeFold(inputs: LedgerInputs, offsets: ZoneOffsetCache, runtimeEvents: EventFold.RuntimeEvents)
+        -> EventFold
+    {
+        EventFold(
+            mapping: ProviderMapping(pricing: inputs.pricing), utcOffset: offsets.offset(atEpochSeconds:),
+            runtimeEvents: runtimeEvents, spill: SpillDirectory(path: settings.stateDirectory),
+            memoryLimit: distinctMemoryLimit)
+    }
+
+    /// Builds every ledger file from the sums of `fold` and the runtime `metrics`.
+    private func result(of fold: inout EventFold, metrics: [RuntimeMetrics], windowEnd: Int64?, inputs: LedgerInputs)
+        throws -> FoldResult
+    {
         let census = fold.census
         let count = fold.count
         let rollups = fold.rollups
         let sessions = try fold.sessionTally()
-        let metrics = try fold.runtimeMetrics()
         // The snapshot holds six decimals; the Pareto table is computed from the same rounded
         // values, so that a reader recomputing it from the snapshot (the SQL view) agrees.
         let rows = metrics.map { metric in
@@ -144,6 +237,7 @@ public struct Folder {
     /// Prices new events, computes the ledger files and writes each atomically into `directory`.
     @discardableResult
     public func fold(store: Store, into directory: String) throws -> FoldResult {
+        let start = monotonicNanoseconds()
         let inputs = try LedgerInputs.load(settings: settings, logger: logger)
         try priceNewEvents(store: store, inputs: inputs)
         var result = try compute(store: store, inputs: inputs)
@@ -155,7 +249,12 @@ public struct Folder {
         try store.setFoldValue(String(WallClock.now()), for: "last_fold_ns")
         logger.info(
             "folded events into the ledger",
-            ["fold.events": "\(result.eventCount)", "fold.pairs": "\(result.metrics.count)", "ledger.dir": directory])
+            [
+                "fold.events": "\(result.eventCount)", "fold.pairs": "\(result.metrics.count)", "ledger.dir": directory,
+                "fold.mode": (retained?.lastMode ?? .full).rawValue,
+                "fold.read_events": "\(retained?.lastNewEvents ?? result.eventCount)",
+                "fold.seconds": "\((Double(monotonicNanoseconds() - start) / 1e6).rounded() / 1000)",
+            ])
         return result
     }
 }
