@@ -6,6 +6,8 @@ final class MemorySpillStorage: SpillStorage {
     private(set) var fileCount = 0
     /// Bytes appended to all files so far.
     private(set) var bytesWritten = 0
+    /// Bytes read from all files so far.
+    private(set) var bytesRead = 0
     /// Makes every read return one byte less than the file has, as a truncated file would.
     var dropsLastByte = false
     /// Makes every append fail once this many bytes have been written.
@@ -38,6 +40,7 @@ final class MemorySpillStorage: SpillStorage {
             for index in 0..<count {
                 buffer[index] = bytes[offset + index]
             }
+            storage.bytesRead += count
             return count
         }
     }
