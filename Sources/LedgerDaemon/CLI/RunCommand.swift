@@ -54,7 +54,14 @@ enum RunCommand {
         let metrics = MetricsFile()
         store.commitObserver = { metrics.commitLatency.observe(nanoseconds: $0) }
         let stop: () -> Bool = { stopRequested.load(ordering: .relaxed) }
-        ingestor.shouldStop = stop
+        let keepAlive = ServiceKeepAlive(notifier: notifier, isStopRequested: stop)
+        // Asked after each commit, so a long pass keeps the watchdog fed.
+        let tickingStop: () -> Bool = {
+            keepAlive.tick()
+            return stop()
+        }
+        ingestor.shouldStop = tickingStop
+        folder.progress = keepAlive.tick
         var watcher = makeWatcher(settings: settings, logger: logger)
         logger.notice(
             "tokenledgerd started",
@@ -69,8 +76,6 @@ enum RunCommand {
 
         var loop = RunLoopState(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
         var progress = ProgressReport()
-        var isReady = false
-        var lastWatchdog: Int64 = 0
         while !stop() {
             let now = monotonicNanoseconds()
             if loop.isScanDue(now: now) {
@@ -111,10 +116,10 @@ enum RunCommand {
                     loop.foldFailed(now: now)
                 }
             }
-            if !isReady {
+            if !keepAlive.isReady {
                 // Ready only after recovery, the first scan and the first fold.
                 notifier.ready(status: progress.statusLine(now: now))
-                isReady = true
+                keepAlive.isReady = true
             } else if progress.isStatusChanged {
                 notifier.status(progress.statusLine(now: now))
             }
@@ -141,9 +146,10 @@ enum RunCommand {
                     ingestor = Ingestor(
                         store: store, options: settings.ingestOptions, logger: logger, pricingPath: settings.pricingPath
                     )
-                    ingestor.shouldStop = stop
+                    ingestor.shouldStop = tickingStop
                     scanner = SpoolScanner(directories: settings.spoolDirectories, patterns: settings.spoolPatterns)
                     folder = Folder(settings: settings, logger: logger, retainingSums: true)
+                    folder.progress = keepAlive.tick
                     watcher = makeWatcher(settings: settings, logger: logger)
                     loop.reconfigure(pollInterval: settings.pollInterval, foldInterval: settings.foldInterval)
                 case .failure(let error):
@@ -158,15 +164,8 @@ enum RunCommand {
             }
 
             // The loop itself feeds the watchdog, so a hung loop stops feeding it.
-            if let interval = notifier.watchdogInterval {
-                let nanoseconds =
-                    interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
-                if monotonicNanoseconds() - lastWatchdog >= nanoseconds {
-                    notifier.watchdog()
-                    lastWatchdog = monotonicNanoseconds()
-                }
-                loop.maximumSleep = nanoseconds
-            }
+            keepAlive.tick()
+            loop.maximumSleep = keepAlive.watchdogInterval
             guard !stop() else { break }
             if wait(watcher: watcher, timeout: loop.timeUntilNextWork(now: monotonicNanoseconds())) {
                 loop.isScanRequested = true

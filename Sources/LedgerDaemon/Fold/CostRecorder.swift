@@ -112,8 +112,9 @@ struct CostRecorder {
         try store.setFoldValue("\(pricer.pricingHash) \(try store.lastEventID())", for: Self.checkpointName)
     }
 
-    /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch.
-    func priceUnpriced(store: Store, now: Int64) throws -> Summary {
+    /// Prices the unpriced events not yet tried with this pricing file, one transaction per batch,
+    /// and calls `afterBatch` after each.
+    func priceUnpriced(store: Store, now: Int64, afterBatch: () -> Void = {}) throws -> Summary {
         var afterID = try checkedEventID(store: store)
         // NOTE: this relies on new events getting ids above every stored one. SQLite reuses the
         // highest id after that row is deleted, and an event stored under a reused id is not priced
@@ -132,6 +133,7 @@ struct CostRecorder {
                 try store.setFoldValue("\(pricer.pricingHash) \(last.eventID)", for: Self.checkpointName)
             }
             afterID = last.eventID
+            afterBatch()
         }
         if summary.examined > 0 {
             logger.info(

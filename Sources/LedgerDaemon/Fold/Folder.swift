@@ -28,6 +28,11 @@ public struct Folder {
     var distinctMemoryLimit = DistinctKeyCounter.defaultMemoryLimit
     /// The sums a fold leaves for the next one to go on from; `nil` folds every event each time.
     let retained: RetainedFold?
+    /// Called every ``progressInterval`` events a fold reads and after each batch it prices, so
+    /// that a daemon can tell systemd it is alive during a long fold.
+    var progress: (() -> Void)?
+    /// The events read between two calls of ``progress``: a power of two.
+    var progressInterval = 1 << 16
 
     /// Creates a folder. With `retainingSums`, each fold keeps its sums and the next one reads
     /// only the events stored since (see ``RetainedFold``).
@@ -48,7 +53,8 @@ public struct Folder {
     @discardableResult
     func priceNewEvents(store: Store, inputs: LedgerInputs) throws -> CostRecorder.Summary? {
         guard let pricer = inputs.pricer else { return nil }
-        return try CostRecorder(pricer: pricer, logger: logger).priceUnpriced(store: store, now: WallClock.now())
+        return try CostRecorder(pricer: pricer, logger: logger).priceUnpriced(
+            store: store, now: WallClock.now(), afterBatch: progress ?? {})
     }
 
     /// Computes every file from the events and recorded costs of `store`, the local store or
@@ -70,7 +76,11 @@ public struct Folder {
             runtimeEvents = .window(after: after, end: windowEnd)
         }
         var fold = makeFold(inputs: inputs, offsets: offsets, runtimeEvents: runtimeEvents)
-        try Self.forEachFoldRow(in: store) { try fold.add($0) }
+        var ticker = ProgressTicker(progress, interval: progressInterval)
+        try Self.forEachFoldRow(in: store) {
+            ticker.count()
+            try fold.add($0)
+        }
         return try result(of: &fold, metrics: try fold.runtimeMetrics(), windowEnd: windowEnd, inputs: inputs)
     }
 
@@ -101,9 +111,11 @@ public struct Folder {
                 retained.lastMode = .full
             }
             let countBefore = state.fold.count
+            var ticker = ProgressTicker(progress, interval: progressInterval)
             try store.forEachFoldRow(
                 .eventIDs(after: state.head.lastEventID, through: head.lastEventID), pairs: &state.pairs
             ) {
+                ticker.count()
                 try state.fold.add($0)
             }
             retained.lastNewEvents = state.fold.count - countBefore
@@ -134,7 +146,9 @@ public struct Folder {
         guard let end else { return try folder.results() }
         let after = settings.runtimeWindow.exclusiveStart(end: end) ?? .min
         var pairs = FoldRowPairs()
+        var ticker = ProgressTicker(progress, interval: progressInterval)
         try store.forEachFoldRow(.started(after: after, through: end, throughEventID: throughEventID), pairs: &pairs) {
+            ticker.count()
             guard $0.shape != .gapMarker else { return }
             try folder.add($0)
         }
@@ -256,5 +270,26 @@ public struct Folder {
                 "fold.seconds": "\((Double(monotonicNanoseconds() - start) / 1e6).rounded() / 1000)",
             ])
         return result
+    }
+}
+
+/// Calls a fold's progress closure once every `interval` rows.
+private struct ProgressTicker {
+    let progress: (() -> Void)?
+    let mask: Int
+    private var rows = 0
+
+    init(_ progress: (() -> Void)?, interval: Int) {
+        precondition(interval > 0 && interval & (interval - 1) == 0, "progress interval \(interval) is no power of two")
+        self.progress = progress
+        mask = interval - 1
+    }
+
+    @inline(__always)
+    mutating func count() {
+        rows &+= 1
+        if rows & mask == 0 {
+            progress?()
+        }
     }
 }
