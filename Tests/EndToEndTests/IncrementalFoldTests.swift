@@ -172,6 +172,44 @@ struct IncrementalFoldTests {
             step: "after the step that follows reprice")
     }
 
+    @Test("restored store refolds every event")
+    func restoredStoreRefolds() throws {
+        let (harness, store, settings) = try Self.setup(zone: "UTC", window: "all")
+        defer { harness.cleanUp() }
+        let lines = try Self.shuffledLines()
+        let folder = Folder(settings: settings, logger: Self.logger, retainingSums: true)
+        let retained = try #require(folder.retained)
+        try Self.ingestStep(0, lines: lines, harness: harness, store: store)
+        let inputs = try LedgerInputs.load(settings: settings, logger: Self.logger)
+        let before = try folder.compute(store: store, inputs: inputs)
+        #expect(before.eventCount == 216)
+        #expect(before.census.byPricing["unpriced"] == 181)
+
+        // An operator backs the store up, a cost changes, and the daemon folds the change.
+        let backup = harness.root.appendingPathComponent("backup.sqlite3").path
+        _ = try harness.query(".backup '\(backup)'")
+        let eventID = try store.database.scalarInt(
+            "SELECT min(event_id) FROM events WHERE cost_nanos IS NOT NULL AND cost_nanos > 0")
+        try store.recordCost(nil, eventID: eventID)
+        let changed = try folder.compute(store: store, inputs: inputs)
+        #expect(retained.lastMode == .full)
+        #expect(changed.census.byPricing["unpriced"] == 182)
+
+        // The backup is restored under the open store, which brings the cost back. Then the next
+        // step's events arrive, and their costs take the sequence past the value the last fold read.
+        _ = try harness.query(".restore '\(backup)'")
+        #expect(try store.database.scalarInt("SELECT count(*) FROM events WHERE priced_at_ns IS NULL") == 181)
+        try Self.ingestStep(1, lines: lines, harness: harness, store: store)
+        let restored = try folder.compute(store: store, inputs: inputs)
+        #expect(retained.lastMode == .full)
+        #expect(retained.lastNewEvents == restored.eventCount)
+        #expect(restored.eventCount == 432)
+        #expect(restored.census.byPricing["unpriced"] == 363)
+        try Self.expectSameAsFromScratch(
+            restored, store: store, settings: settings, memoryLimit: DistinctKeyCounter.defaultMemoryLimit,
+            step: "after the restore")
+    }
+
     @Test("changed inputs refold every event")
     func changedInputsRefold() throws {
         var (harness, store, settings) = try Self.setup(zone: "UTC", window: "all")

@@ -42,7 +42,8 @@ public struct Folder {
         retained = retainingSums ? RetainedFold() : nil
     }
 
-    /// Computes every ledger file from the store without writing anything.
+    /// Computes every ledger file from the store without writing any file. A folder that keeps its
+    /// sums records its mark in the store (see ``RetainedFold``).
     /// - Throws: ``LedgerInputError`` when the pricing file or the model table is invalid,
     ///   ``UsageError`` for an unknown time zone, and store errors.
     public func compute(store: Store) throws -> FoldResult {
@@ -85,7 +86,8 @@ public struct Folder {
     }
 
     /// Adds the events stored since the retained fold to its sums, or folds every event into new
-    /// sums when there are none or they no longer hold (see ``RetainedFold``), and keeps the sums.
+    /// sums when there are none or they no longer hold (see ``RetainedFold``). Keeps the sums with
+    /// the mark it writes into the store.
     private func computeFromRetained(
         _ retained: RetainedFold, store: Store, inputs: LedgerInputs, offsets: ZoneOffsetCache
     ) throws -> FoldResult {
@@ -95,10 +97,11 @@ public struct Folder {
         // Taken out first, so that a fold that fails part way leaves nothing to go on from.
         let previous = retained.state
         retained.state = nil
-        return try store.database.readTransaction {
+        let folded = try store.database.readTransaction { () throws -> (RetainedFold.State, FoldResult) in
             let head = try store.foldHead()
             var state: RetainedFold.State
             if let previous, previous.key == key, previous.head.lastEventID <= head.lastEventID,
+                try store.foldValue(for: RetainedFold.markName) == previous.mark,
                 try !store.hasCostChange(after: previous.head.lastCostChange, throughEventID: previous.head.lastEventID)
             {
                 state = previous
@@ -129,10 +132,18 @@ public struct Folder {
                 metrics = try windowMetrics(
                     store: store, inputs: inputs, end: windowEnd, throughEventID: head.lastEventID)
             }
-            let result = try result(of: &state.fold, metrics: metrics, windowEnd: windowEnd, inputs: inputs)
-            retained.state = state
-            return result
+            // The state is copied after `result(of:)`, because counting moves kept ids into the
+            // spill files. A copy taken before would record sizes that the files no longer have.
+            let computed = try result(of: &state.fold, metrics: metrics, windowEnd: windowEnd, inputs: inputs)
+            return (state, computed)
         }
+        // The mark is written after the read. A store restored from a backup taken before this
+        // write no longer contains it, so the next fold starts from no sums.
+        var (state, computed) = folded
+        state.mark = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        try store.setFoldValue(state.mark, for: RetainedFold.markName)
+        retained.state = state
+        return computed
     }
 
     /// Returns the runtime metrics of the events in the runtime window that ends at `end`, read

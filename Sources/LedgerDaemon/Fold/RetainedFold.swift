@@ -14,10 +14,20 @@ import LedgerStore
 /// folded, and folds every event again. So does a fold with another pricing file (its aliases
 /// rename pairs), time zone, runtime window or store.
 ///
+/// A backup restored into the store while the daemon runs can take events, costs and the cost
+/// change sequence back to before the last fold. Neither the highest event id nor the cost changes
+/// show that. So each fold writes a new random mark into `fold_state` after its read, and the next
+/// fold goes on from the sums only when the store still contains that mark. A backup taken before
+/// that write contains an older mark. A backup taken after it contains every event and cost change
+/// that the fold read.
+///
 /// With a runtime window, events leave the window as newer ones arrive, so the runtime metrics
 /// are computed again on each fold from the events in the window, read through the index of
 /// start times. Only the rollups, the census and the sessions are kept.
 final class RetainedFold {
+    /// The `fold_state` entry that contains the mark of the last fold that kept its sums.
+    static let markName = "retained_fold_mark"
+
     /// The inputs that the sums depend on besides the events.
     struct Key: Equatable {
         var store: ObjectIdentifier
@@ -42,6 +52,8 @@ final class RetainedFold {
         var pairs = FoldRowPairs()
         /// The newest event and cost change already in `fold`.
         var head = FoldHead(lastEventID: 0, lastCostChange: 0)
+        /// The mark this fold wrote into `fold_state` under ``RetainedFold/markName``.
+        var mark = ""
 
         init(key: Key, fold: EventFold) {
             self.key = key
