@@ -351,6 +351,42 @@ struct IncrementalFoldTests {
             #expect(daemonBytes == fullBytes, "\(name) differs from a fold from scratch")
         }
     }
+
+    @Test("daemon refolds after another writer")
+    func otherWriterRefolds() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
+        let pricing = try Self.pricingFile(harness)
+        let daemon = try Daemon(
+            harness, extra: ["--poll-interval", "100ms", "--fold-interval", "200ms", "--pricing", pricing.path])
+        defer { daemon.stop(signal: SIGKILL) }
+        #expect(harness.waitUntil { Self.foldLogs(daemon.stderr).count == 1 })
+
+        // Another process doubles the price of claude-sonnet-4-5 input tokens and reprices; no
+        // new event arrives, yet the daemon folds again.
+        let text = try String(contentsOf: pricing, encoding: .utf8)
+        let doubled = text.replacingOccurrences(
+            of: "\"input_usd_per_mtok\": 3.0,", with: "\"input_usd_per_mtok\": 6.0,")
+        #expect(doubled != text)
+        try Data(doubled.utf8).write(to: pricing)
+        let reprice = try harness.run(["reprice", "--state-dir", harness.state.path, "--pricing", pricing.path])
+        #expect(reprice.status == 0, "\(reprice.stderr)")
+        #expect(harness.waitUntil { Self.foldLogs(daemon.stderr).count >= 2 })
+        #expect(Self.foldLogs(daemon.stderr).dropFirst().first?["fold.mode"] == "full")
+        #expect(daemon.stop() == 0)
+
+        let fullDirectory = harness.root.appendingPathComponent("full")
+        let fold = try harness.run(
+            ["fold", "--state-dir", harness.state.path, "--ledger-dir", fullDirectory.path, "--pricing", pricing.path])
+        #expect(fold.status == 0, "\(fold.stderr)")
+        let daemonDirectory = harness.state.appendingPathComponent("ledger")
+        for name in try FileManager.default.contentsOfDirectory(atPath: fullDirectory.path) {
+            let daemonBytes = try Data(contentsOf: daemonDirectory.appendingPathComponent(name))
+            let fullBytes = try Data(contentsOf: fullDirectory.appendingPathComponent(name))
+            #expect(daemonBytes == fullBytes, "\(name) differs from a fold from scratch")
+        }
+    }
 }
 
 /// SplitMix64, a seeded generator, so that the shuffled order is the same on every run.

@@ -88,6 +88,12 @@ enum RunCommand {
                         replication?.notify()
                         log(summary, seconds: seconds, logger: logger)
                         loop.isFoldPending = true
+                    } else if !loop.isFoldPending, let folded = folder.retained?.state?.head,
+                        try store.foldHead() != folded
+                    {
+                        // Another process stored events or changed costs (`import`, `quarantine
+                        // retry`, `reprice`): the ledger files no longer match the store.
+                        loop.isFoldPending = true
                     }
                     if summary.lines > 0 {
                         writeMetrics(metrics, store: store, settings: settings, logger: logger)
@@ -278,9 +284,13 @@ enum RunCommand {
         } catch let error as StoreError where error.isTransient {
             logger.warning("fold failed; keeping the previous ledger files and retrying", ["error": "\(error)"])
             return false
-        } catch let error where error is FoldSpillError || error is SystemError || error is LedgerInputError {
-            // A full state or ledger directory, a replaced ledger directory, or a pricing file or
-            // model table caught half written: ingestion goes on, and the next fold tries again.
+        } catch let error
+            where error is FoldSpillError || error is SpillFileError || error is SystemError
+            || error is LedgerInputError
+        {
+            // A full state or ledger directory, a temporary file of the fold cut short, a replaced
+            // ledger directory, or a pricing file or model table caught half written: ingestion
+            // goes on, and the next fold tries again.
             logger.error(
                 "fold failed; keeping the previous ledger files and retrying",
                 [

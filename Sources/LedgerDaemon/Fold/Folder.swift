@@ -132,8 +132,8 @@ public struct Folder {
                 metrics = try windowMetrics(
                     store: store, inputs: inputs, end: windowEnd, throughEventID: head.lastEventID)
             }
-            // The state is copied after `result(of:)`, because counting moves kept ids into the
-            // spill files. A copy taken before would record sizes that the files no longer have.
+            // The state is returned after `result(of:)`, which settles the counters' spill files,
+            // so that the kept sums are the ones just counted.
             let computed = try result(of: &state.fold, metrics: metrics, windowEnd: windowEnd, inputs: inputs)
             return (state, computed)
         }
