@@ -255,6 +255,47 @@ struct ScannedDecodeTests {
     }
 
     @Test(
+        "member index finds the last members",
+        arguments: [
+            #"{"a":1,"b":{"a":2,"a":3},"a":4,"":5,"b2":{"":6}}"#,
+            #"{"abcdefgh_1_ijklmnop":1,"abcdefgh_2_ijklmnop":2,"abcdefgh_1_ijklmnop":3,"abcdefghijklmnop":4}"#,
+            #"{"x":{"abcdefghi":1,"abcdefghj":2},"y":{"abcdefghi":3},"abcdefghi":{"x":{"y":5}}}"#,
+            // 150 members and a repeated one, more than the smallest table holds.
+            #"{"q":0,"z":{"# + (0..<150).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k7":8}}"#,
+        ])
+    func memberIndex(text: String) throws {
+        let bytes = Array(text.utf8)
+        var scanner = JSONMemberScanner()
+        let isValid = bytes.withUnsafeBufferPointer { scanner.scan($0) }
+        try #require(isValid)
+        try bytes.withUnsafeBufferPointer { buffer in
+            let members = scanner.members
+            var names: Set<[UInt8]> = [Array("missing".utf8), []]
+            for member in members {
+                names.insert(Array(bytes[member.keyStart..<member.keyEnd]))
+            }
+            try members.withUnsafeBufferPointer { members in
+                try scanner.index.slots.withUnsafeBufferPointer { slots in
+                    for parent in Set([-1] + members.indices.filter { members[$0].kind == .object }) {
+                        for name in names {
+                            let expected = members.indices.last { index in
+                                members[index].parent == parent
+                                    && Array(bytes[members[index].keyStart..<members[index].keyEnd]) == name
+                            }
+                            let found = name.withUnsafeBufferPointer { name in
+                                ScannedMemberIndex.lookup(
+                                    name, parent: parent, slots: slots, members: members, bytes: buffer)
+                            }
+                            #expect(found == expected, "\(String(decoding: name, as: UTF8.self)) in \(parent)")
+                        }
+                    }
+                    try #require(slots.count >= 2 * members.count)
+                }
+            }
+        }
+    }
+
+    @Test(
         "exact Int64 reads like Int64(String)",
         arguments: [
             "0", "-0", "7", "-7", "1000000000000", "9223372036854775807", "-9223372036854775808",

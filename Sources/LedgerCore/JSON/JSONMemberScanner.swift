@@ -20,6 +20,8 @@ struct ScannedMember {
     /// The key's bytes between its quotes.
     var keyStart: Int
     var keyEnd: Int
+    /// The key's length and outer bytes, for ``ScannedMemberIndex``.
+    var keyFingerprint: KeyFingerprint
     /// Whether the key has no escape and no byte above 0x7F, so that its bytes compare with an
     /// ASCII name exactly as `String` equality would.
     var isPlainKey: Bool
@@ -44,6 +46,8 @@ struct JSONMemberScanner {
     private(set) var members: [ScannedMember] = []
     /// Whether some recorded key has an escape or a byte above 0x7F.
     private(set) var hasNonPlainKey = false
+    /// The index of ``members`` by object and key, built by each successful ``scan(_:)``.
+    private(set) var index = ScannedMemberIndex()
 
     /// Scans `bytes` as one JSON text, surrounding whitespace allowed.
     /// - Returns: `true` when the text is valid JSON and its top level is an object; `false`
@@ -55,6 +59,9 @@ struct JSONMemberScanner {
         let isValid = cursor.scanTopLevelObject()
         swap(&cursor.members, &members)
         hasNonPlainKey = cursor.hasNonPlainKey
+        if isValid {
+            index.build(members, bytes: bytes)
+        }
         return isValid
     }
 }
@@ -152,8 +159,9 @@ private struct ScanCursor {
                 memberIndex = members.count
                 members.append(
                     ScannedMember(
-                        parent: parent, keyStart: keyStart, keyEnd: keyEnd, isPlainKey: isPlain, kind: .null,
-                        valueStart: valueStart, valueEnd: valueStart))
+                        parent: parent, keyStart: keyStart, keyEnd: keyEnd,
+                        keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
+                        kind: .null, valueStart: valueStart, valueEnd: valueStart))
             }
             guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
             if let memberIndex {
