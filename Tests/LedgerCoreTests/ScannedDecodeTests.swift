@@ -295,6 +295,29 @@ struct ScannedDecodeTests {
         }
     }
 
+    @Test("special byte search matches a byte loop")
+    func specialByteSearch() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x41, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<2000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            var bytes = (0..<count).map { _ in UInt8(ascii: "a") }
+            for _ in 0..<Int.random(in: 0...3, using: &generator) where count > 0 {
+                bytes[Int.random(in: 0..<count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...count {
+                    let expected =
+                        buffer[start...].firstIndex { byte in
+                            byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80
+                        } ?? count
+                    #expect(
+                        JSONMemberScanner.firstSpecialByte(in: buffer, from: start) == expected, "\(bytes) \(start)")
+                }
+            }
+        }
+    }
+
     @Test(
         "exact Int64 reads like Int64(String)",
         arguments: [
