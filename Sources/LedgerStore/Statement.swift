@@ -9,7 +9,7 @@ public final class Statement {
     /// The statement's SQL, for error messages.
     public let sql: String
     /// The bytes of the parameters bound by ``bindRowText(_:at:)`` and ``bindRowKey(_:at:)``.
-    private var rowBytes = RowBytes()
+    private let rowBytes = RowBytes()
 
     init(database: Database, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
@@ -122,20 +122,25 @@ public final class Statement {
     /// SQLite reads that copy in place (`SQLITE_STATIC`) instead of allocating a copy of its own
     /// for every value.
     public func bindRowText(_ value: String?, at index: Int32) {
-        guard var value else {
+        guard let value else {
             sqlite3_bind_null(handle, index + 1)
             return
         }
-        value.withUTF8 { bytes in
-            // The text ends at its first NUL character, as with bind(_:at:).
-            var length = bytes.count
-            if let base = bytes.baseAddress, let nul = memchr(base, 0, length) {
-                length = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nul))
-            }
-            let copy = rowBytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<length]))
-            _ = sqlite3_bind_text(
-                handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
+        // A native string, small or not, gives its bytes in place. Any other string is copied.
+        let isBound: Void? = value.utf8.withContiguousStorageIfAvailable { bindRowText(bytes: $0, at: index) }
+        if isBound == nil {
+            Array(value.utf8).withUnsafeBufferPointer { bindRowText(bytes: $0, at: index) }
         }
+    }
+
+    private func bindRowText(bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        // The text ends at its first NUL character, as with bind(_:at:).
+        var length = bytes.count
+        if let base = bytes.baseAddress, let nul = memchr(base, 0, length) {
+            length = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nul))
+        }
+        let copy = rowBytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<length]))
+        _ = sqlite3_bind_text(handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
     }
 
     /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
@@ -216,10 +221,11 @@ public final class Statement {
 
 /// The memory that keeps the bytes of one row's parameters while SQLite reads them in place.
 ///
-/// Bytes never move once appended, so every pointer handed out stays valid until ``clear()``:
-/// a value that does not fit goes to a new block, and the next ``clear()`` replaces the blocks
-/// with one block large enough for the whole row.
-private struct RowBytes {
+/// Bytes never move once appended, so every pointer handed out stays valid until ``clear()``.
+/// A value that does not fit goes to a new block, and the next ``clear()`` replaces the blocks
+/// with one block large enough for the whole row. It is a class, so that a statement changes it
+/// without the run-time exclusivity checks of a mutable stored property.
+private final class RowBytes {
     private var block: UnsafeMutableRawPointer?
     private var capacity = 0
     private var used = 0
@@ -229,7 +235,7 @@ private struct RowBytes {
     private var needed = 0
 
     /// Copies `bytes` and returns where the copy sits; never a null pointer, even for no bytes.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+    func append(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
         needed += bytes.count
         if block == nil || used + bytes.count > capacity {
             if let block {
@@ -248,7 +254,7 @@ private struct RowBytes {
     }
 
     /// Forgets the current row's bytes.
-    mutating func clear() {
+    func clear() {
         if !retired.isEmpty {
             for old in retired {
                 old.deallocate()
@@ -263,7 +269,7 @@ private struct RowBytes {
     }
 
     /// Frees the memory; the value must not be used afterwards.
-    mutating func deallocate() {
+    func deallocate() {
         for old in retired {
             old.deallocate()
         }

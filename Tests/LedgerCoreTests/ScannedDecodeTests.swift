@@ -331,7 +331,7 @@ struct ScannedDecodeTests {
 
     @Test("interned strings keep their values")
     func interner() {
-        var interner = StringInterner()
+        let interner = StringInterner()
         let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" }
         for value in values {
             let bytes = Array(value.utf8)
@@ -341,7 +341,7 @@ struct ScannedDecodeTests {
 
     @Test("secret id cache returns the derived ids")
     func secretIDCache() {
-        var cache = SecretIDCache()
+        let cache = SecretIDCache()
         #expect(cache.description == "SecretIDCache(0 entries)")
         for index in 0..<300 {
             let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"

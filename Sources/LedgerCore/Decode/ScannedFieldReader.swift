@@ -22,8 +22,15 @@ struct ScannedFieldReader: RecordFields {
 
     /// The index of the last member named `name`, the one that ``JSONObject`` lookup returns.
     func memberIndex(_ name: String) -> Int? {
-        var name = name
-        return name.withUTF8 { nameBytes in
+        // Reading the name's bytes in place, instead of through a mutable copy for `withUTF8`,
+        // saves a retain and a release of the name per lookup.
+        let found = name.utf8.withContiguousStorageIfAvailable { nameBytes in
+            ScannedMemberIndex.lookup(nameBytes, parent: parent, slots: slots, members: members, bytes: bytes)
+        }
+        if let found {
+            return found
+        }
+        return Array(name.utf8).withUnsafeBufferPointer { nameBytes in
             ScannedMemberIndex.lookup(nameBytes, parent: parent, slots: slots, members: members, bytes: bytes)
         }
     }
