@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import LedgerCore
 
 /// A prepared SQLite statement. Parameter and column indexes start at 0 for binding too.
@@ -7,6 +8,8 @@ public final class Statement {
     private let handle: OpaquePointer
     /// The statement's SQL, for error messages.
     public let sql: String
+    /// The bytes of the parameters bound by ``bindRowText(_:at:)`` and ``bindRowKey(_:at:)``.
+    private let rowBytes = RowBytes()
 
     init(database: Database, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
@@ -23,6 +26,7 @@ public final class Statement {
 
     deinit {
         sqlite3_finalize(handle)
+        rowBytes.deallocate()
     }
 
     /// Clears bindings and rewinds the statement.
@@ -102,6 +106,51 @@ public final class Statement {
         }
     }
 
+    /// Starts binding the parameters of one row with ``bindRowText(_:at:)`` and
+    /// ``bindRowKey(_:at:)``, whose bytes the statement keeps until the next call.
+    ///
+    /// Call it before binding the first parameter of each row. The parameters that those methods
+    /// bound for an earlier row then point at reused memory, so they must be bound again before
+    /// the next step.
+    public func beginRow() {
+        rowBytes.clear()
+    }
+
+    /// Binds text or `NULL` to parameter `index` (0-based), as `bind(_:at:)` binds text, but
+    /// from a copy that the statement keeps until the next ``beginRow()``.
+    ///
+    /// SQLite reads that copy in place (`SQLITE_STATIC`) instead of allocating a copy of its own
+    /// for every value.
+    public func bindRowText(_ value: String?, at index: Int32) {
+        guard let value else {
+            sqlite3_bind_null(handle, index + 1)
+            return
+        }
+        // A native string, small or not, gives its bytes in place. Any other string is copied.
+        let isBound: Void? = value.utf8.withContiguousStorageIfAvailable { bindRowText(bytes: $0, at: index) }
+        if isBound == nil {
+            Array(value.utf8).withUnsafeBufferPointer { bindRowText(bytes: $0, at: index) }
+        }
+    }
+
+    private func bindRowText(bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        // The text ends at its first NUL character, as with bind(_:at:).
+        var length = bytes.count
+        if let base = bytes.baseAddress, let nul = memchr(base, 0, length) {
+            length = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nul))
+        }
+        let copy = rowBytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<length]))
+        _ = sqlite3_bind_text(handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
+    }
+
+    /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
+    /// keeps until the next ``beginRow()``.
+    public func bindRowKey(_ key: EventKey, at index: Int32) {
+        EventKeyCoding.withBytes(key) { buffer in
+            _ = sqlite3_bind_blob(handle, index + 1, rowBytes.append(buffer), Int32(buffer.count), nil)
+        }
+    }
+
     /// Advances to the next row; `false` when the statement is done.
     /// - Throws: ``StoreError`` with the SQLite code; `busy` and `full` are transient.
     @discardableResult
@@ -167,5 +216,63 @@ public final class Statement {
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// The memory that keeps the bytes of one row's parameters while SQLite reads them in place.
+///
+/// Bytes never move once appended, so every pointer handed out stays valid until ``clear()``.
+/// A value that does not fit goes to a new block, and the next ``clear()`` replaces the blocks
+/// with one block large enough for the whole row. It is a class, so that a statement changes it
+/// without the run-time exclusivity checks of a mutable stored property.
+private final class RowBytes {
+    private var block: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private var used = 0
+    /// Full blocks of the current row, freed by the next ``clear()``.
+    private var retired: [UnsafeMutableRawPointer] = []
+    /// The bytes that the current row needed, for sizing the block after ``clear()``.
+    private var needed = 0
+
+    /// Copies `bytes` and returns where the copy sits; never a null pointer, even for no bytes.
+    func append(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        needed += bytes.count
+        if block == nil || used + bytes.count > capacity {
+            if let block {
+                retired.append(block)
+            }
+            capacity = max(4096, 2 * bytes.count)
+            block = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            used = 0
+        }
+        let target = block! + used
+        if let base = bytes.baseAddress, !bytes.isEmpty {
+            target.copyMemory(from: base, byteCount: bytes.count)
+        }
+        used += bytes.count
+        return UnsafeRawPointer(target)
+    }
+
+    /// Forgets the current row's bytes.
+    func clear() {
+        if !retired.isEmpty {
+            for old in retired {
+                old.deallocate()
+            }
+            retired.removeAll()
+            block?.deallocate()
+            capacity = max(4096, 2 * needed)
+            block = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        }
+        used = 0
+        needed = 0
+    }
+
+    /// Frees the memory; the value must not be used afterwards.
+    func deallocate() {
+        for old in retired {
+            old.deallocate()
+        }
+        block?.deallocate()
     }
 }

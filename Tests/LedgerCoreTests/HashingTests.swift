@@ -49,6 +49,24 @@ struct HashingTests {
         }
     }
 
+    @Test("first 128 bits match the digest")
+    func first128Bits() {
+        for length in [0, 1, 55, 56, 64, 700] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var hasher = SHA256()
+            hasher.update(message)
+            let (high, low) = hasher.finalizeFirst128Bits()
+            let digest = SHA256.hash(message)
+            let expectedHigh = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let expectedLow = digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            #expect(high == expectedHigh, "length \(length)")
+            #expect(low == expectedLow, "length \(length)")
+        }
+        // The event key of the empty-namespace record "abc" is the digest of "\0abc".
+        let key = EventKey(namespace: "", bytes: Array("abc".utf8))
+        #expect(key.description == String(SHA256.hexDigest([0] + Array("abc".utf8)).prefix(32)))
+    }
+
     @Test("SHA-256 hasher copies are independent")
     func sha256Copies() {
         var original = SHA256()

@@ -255,6 +255,70 @@ struct ScannedDecodeTests {
     }
 
     @Test(
+        "member index finds the last members",
+        arguments: [
+            #"{"a":1,"b":{"a":2,"a":3},"a":4,"":5,"b2":{"":6}}"#,
+            #"{"abcdefgh_1_ijklmnop":1,"abcdefgh_2_ijklmnop":2,"abcdefgh_1_ijklmnop":3,"abcdefghijklmnop":4}"#,
+            #"{"x":{"abcdefghi":1,"abcdefghj":2},"y":{"abcdefghi":3},"abcdefghi":{"x":{"y":5}}}"#,
+            // 150 members and a repeated one, more than the smallest table holds.
+            #"{"q":0,"z":{"# + (0..<150).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k7":8}}"#,
+        ])
+    func memberIndex(text: String) throws {
+        let bytes = Array(text.utf8)
+        var scanner = JSONMemberScanner()
+        let isValid = bytes.withUnsafeBufferPointer { scanner.scan($0) }
+        try #require(isValid)
+        try bytes.withUnsafeBufferPointer { buffer in
+            let members = scanner.members
+            var names: Set<[UInt8]> = [Array("missing".utf8), []]
+            for member in members {
+                names.insert(Array(bytes[member.keyStart..<member.keyEnd]))
+            }
+            try members.withUnsafeBufferPointer { members in
+                try scanner.index.slots.withUnsafeBufferPointer { slots in
+                    for parent in Set([-1] + members.indices.filter { members[$0].kind == .object }) {
+                        for name in names {
+                            let expected = members.indices.last { index in
+                                members[index].parent == parent
+                                    && Array(bytes[members[index].keyStart..<members[index].keyEnd]) == name
+                            }
+                            let found = name.withUnsafeBufferPointer { name in
+                                ScannedMemberIndex.lookup(
+                                    name, parent: parent, slots: slots, members: members, bytes: buffer)
+                            }
+                            #expect(found == expected, "\(String(decoding: name, as: UTF8.self)) in \(parent)")
+                        }
+                    }
+                    try #require(slots.count >= 2 * members.count)
+                }
+            }
+        }
+    }
+
+    @Test("special byte search matches a byte loop")
+    func specialByteSearch() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x41, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<2000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            var bytes = (0..<count).map { _ in UInt8(ascii: "a") }
+            for _ in 0..<Int.random(in: 0...3, using: &generator) where count > 0 {
+                bytes[Int.random(in: 0..<count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...count {
+                    let expected =
+                        buffer[start...].firstIndex { byte in
+                            byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80
+                        } ?? count
+                    #expect(
+                        JSONMemberScanner.firstSpecialByte(in: buffer, from: start) == expected, "\(bytes) \(start)")
+                }
+            }
+        }
+    }
+
+    @Test(
         "exact Int64 reads like Int64(String)",
         arguments: [
             "0", "-0", "7", "-7", "1000000000000", "9223372036854775807", "-9223372036854775808",
@@ -267,7 +331,7 @@ struct ScannedDecodeTests {
 
     @Test("interned strings keep their values")
     func interner() {
-        var interner = StringInterner()
+        let interner = StringInterner()
         let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" }
         for value in values {
             let bytes = Array(value.utf8)
@@ -277,7 +341,7 @@ struct ScannedDecodeTests {
 
     @Test("secret id cache returns the derived ids")
     func secretIDCache() {
-        var cache = SecretIDCache()
+        let cache = SecretIDCache()
         #expect(cache.description == "SecretIDCache(0 entries)")
         for index in 0..<300 {
             let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"

@@ -41,6 +41,47 @@ struct StatementBindTests {
             ])
     }
 
+    @Test("row text binds exact bytes")
+    func rowText() throws {
+        let (database, directory) = try Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try database.execute("CREATE TABLE r (n INTEGER PRIMARY KEY, a, b, c, k)")
+        let insert = try database.cachedStatement("INSERT INTO r (a, b, c, k) VALUES (?, ?, ?, ?)")
+        // The second row needs more than the first block, the third fits the grown block.
+        let rows: [(String?, String?, String?)] = [
+            ("abc", "", nil),
+            (String(repeating: "x", count: 3000), String(repeating: "y", count: 3000), "a\u{0}b"),
+            ("é😀", String(repeating: "z", count: 5000), "tail"),
+        ]
+        for (number, row) in rows.enumerated() {
+            insert.rewind()
+            insert.beginRow()
+            insert.bindRowText(row.0, at: 0)
+            insert.bindRowText(row.1, at: 1)
+            insert.bindRowText(row.2, at: 2)
+            insert.bindRowKey(EventKey(high: UInt64(number), low: 0xFF), at: 3)
+            try insert.run()
+        }
+        let select = try database.cachedStatement(
+            "SELECT quote(a), quote(b), quote(c), quote(k) FROM r ORDER BY n")
+        var stored: [[String]] = []
+        while try select.step() {
+            stored.append((0..<4).map { select.text(Int32($0)) ?? "?" })
+        }
+        #expect(
+            stored == [
+                ["'abc'", "''", "NULL", "X'000000000000000000000000000000FF'"],
+                [
+                    "'\(String(repeating: "x", count: 3000))'", "'\(String(repeating: "y", count: 3000))'", "'a'",
+                    "X'000000000000000100000000000000FF'",
+                ],
+                [
+                    "'é😀'", "'\(String(repeating: "z", count: 5000))'", "'tail'",
+                    "X'000000000000000200000000000000FF'",
+                ],
+            ])
+    }
+
     @Test("event key binds 16 bytes")
     func eventKey() throws {
         let (database, directory) = try Self.temporaryDatabase()

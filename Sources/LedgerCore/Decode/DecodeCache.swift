@@ -5,8 +5,10 @@
 /// One cache serves one decoding thread at a time.
 public final class DecodeCache {
     var scanner = JSONMemberScanner()
-    var strings = StringInterner()
-    var secretIDs = SecretIDCache()
+    // Classes, so that their lookups run without the run-time exclusivity checks that a
+    // mutating method on a stored property of this class would need.
+    let strings = StringInterner()
+    let secretIDs = SecretIDCache()
 
     /// Creates an empty cache.
     public init() {}
@@ -14,7 +16,7 @@ public final class DecodeCache {
 
 /// A fixed-size table from the UTF-8 bytes of short field values (provider, model, executor
 /// type) to their `String`, so that repeated values are neither validated nor allocated again.
-struct StringInterner {
+final class StringInterner {
     private struct Entry {
         var bytes: [UInt8]
         var text: String
@@ -27,7 +29,7 @@ struct StringInterner {
     private var slots: [Entry?] = []
 
     /// The `String` of `bytes`, which must be valid UTF-8.
-    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count <= Self.maximumLength else {
             return String(decoding: bytes, as: UTF8.self)
         }
@@ -59,7 +61,7 @@ struct StringInterner {
 /// It keeps the clear secret bytes of at most ``slotCount`` entries in memory, as the line
 /// buffer does, to compare them in full: a shorter fingerprint could map two secrets onto one
 /// id. It never writes, logs or prints them.
-struct SecretIDCache: CustomStringConvertible {
+final class SecretIDCache: CustomStringConvertible {
     private struct Entry {
         var kind: SecretHasher.Kind
         var secret: [UInt8]
@@ -74,7 +76,7 @@ struct SecretIDCache: CustomStringConvertible {
     private var slots: [Entry?] = []
 
     /// Returns the id of the secret whose UTF-8 bytes are `value`.
-    mutating func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: SecretHasher.Kind) -> String {
+    func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: SecretHasher.Kind) -> String {
         guard value.count <= Self.maximumLength else {
             return SecretHasher.id(utf8: value, kind: kind)
         }

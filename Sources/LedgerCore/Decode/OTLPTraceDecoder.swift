@@ -18,72 +18,106 @@ public enum OTLPTraceDecoder {
             outcome.rejects.append(DecodeError(.invalidField, "resourceSpans is not an array"))
             return outcome
         }
-        let aggregatingSpans = aggregatingSpanIDs(resourceSpans)
+        // Each span's attributes are flattened once, for the aggregating-span pass and the decoding.
+        var spans: [SpanEntry] = []
         for (resourceIndex, resourceSpan) in resourceSpans.enumerated() {
             let resource = attributes(of: resourceSpan["resource"])
             let serviceName = resource["service.name"]?.stringValue
             let hostName = resource["host.name"]?.stringValue
             for (scopeIndex, scopeSpan) in (resourceSpan["scopeSpans"]?.arrayValue ?? []).enumerated() {
                 for (spanIndex, span) in (scopeSpan["spans"]?.arrayValue ?? []).enumerated() {
-                    let location = "resourceSpans[\(resourceIndex)].scopeSpans[\(scopeIndex)].spans[\(spanIndex)]"
-                    if let spanText = span["spanId"]?.stringValue, aggregatingSpans.contains(spanText) {
-                        // An agent span repeats the usage of its child LLM spans: only leaves count.
-                        outcome.aggregatingSpansSkipped += 1
-                        continue
-                    }
-                    do {
-                        guard var event = try decodeSpan(span, location: location, now: now) else { continue }
-                        event.serviceName = serviceName
-                        event.hostName = hostName
-                        outcome.events.append(event)
-                    } catch {
-                        outcome.rejects.append(error)
-                    }
+                    spans.append(
+                        SpanEntry(
+                            span: span, attributes: attributes(of: span),
+                            location: SpanLocation(resource: resourceIndex, scope: scopeIndex, span: spanIndex),
+                            serviceName: serviceName, hostName: hostName))
                 }
+            }
+        }
+        let aggregatingSpans = aggregatingSpanIDs(spans)
+        for entry in spans {
+            if let spanText = entry.span["spanId"]?.stringValue, aggregatingSpans.contains(spanText) {
+                // An agent span repeats the usage of its child LLM spans: only leaves count.
+                outcome.aggregatingSpansSkipped += 1
+                continue
+            }
+            do {
+                guard var event = try decodeSpan(entry, now: now) else { continue }
+                event.serviceName = entry.serviceName
+                event.hostName = entry.hostName
+                outcome.events.append(event)
+            } catch {
+                outcome.rejects.append(error)
             }
         }
         return outcome
     }
 
+    /// One span of a line with its flattened attributes and the attributes of its resource that
+    /// events keep.
+    struct SpanEntry {
+        var span: JSONValue
+        var attributes: [String: JSONValue]
+        /// Whether the span has a `gen_ai.usage.*` attribute.
+        var hasUsage: Bool
+        var location: SpanLocation
+        var serviceName: String?
+        var hostName: String?
+
+        init(
+            span: JSONValue, attributes: [String: JSONValue], location: SpanLocation, serviceName: String?,
+            hostName: String?
+        ) {
+            self.span = span
+            self.attributes = attributes
+            self.hasUsage = attributes.keys.contains { $0.hasPrefix("gen_ai.usage.") }
+            self.location = location
+            self.serviceName = serviceName
+            self.hostName = hostName
+        }
+    }
+
+    /// The position of a span in its line, written out only for a message, such as
+    /// `resourceSpans[0].scopeSpans[1].spans[2]`.
+    struct SpanLocation: CustomStringConvertible {
+        var resource: Int
+        var scope: Int
+        var span: Int
+
+        var description: String {
+            "resourceSpans[\(resource)].scopeSpans[\(scope)].spans[\(span)]"
+        }
+    }
+
     /// The span ids (as written) of spans that are the parent of another span with GenAI usage in
     /// the same line. Such a span's own usage, if any, is the sum of its children's.
-    static func aggregatingSpanIDs(_ resourceSpans: [JSONValue]) -> Set<String> {
+    static func aggregatingSpanIDs(_ spans: [SpanEntry]) -> Set<String> {
         var parents: Set<String> = []
-        for resourceSpan in resourceSpans {
-            for scopeSpan in resourceSpan["scopeSpans"]?.arrayValue ?? [] {
-                for span in scopeSpan["spans"]?.arrayValue ?? [] {
-                    guard let parent = span["parentSpanId"]?.stringValue, !parent.isEmpty else { continue }
-                    let hasUsage = attributes(of: span).keys.contains { $0.hasPrefix("gen_ai.usage.") }
-                    if hasUsage {
-                        parents.insert(parent)
-                    }
-                }
+        for entry in spans {
+            guard let parent = entry.span["parentSpanId"]?.stringValue, !parent.isEmpty else { continue }
+            if entry.hasUsage {
+                parents.insert(parent)
             }
         }
         guard !parents.isEmpty else { return [] }
         var aggregating: Set<String> = []
-        for resourceSpan in resourceSpans {
-            for scopeSpan in resourceSpan["scopeSpans"]?.arrayValue ?? [] {
-                for span in scopeSpan["spans"]?.arrayValue ?? [] {
-                    guard let spanID = span["spanId"]?.stringValue, parents.contains(spanID) else { continue }
-                    if attributes(of: span).keys.contains(where: { $0.hasPrefix("gen_ai.usage.") }) {
-                        aggregating.insert(spanID)
-                    }
-                }
+        for entry in spans {
+            guard let spanID = entry.span["spanId"]?.stringValue, parents.contains(spanID) else { continue }
+            if entry.hasUsage {
+                aggregating.insert(spanID)
             }
         }
         return aggregating
     }
 
-    private static func decodeSpan(
-        _ span: JSONValue, location: String, now: Int64
-    ) throws(DecodeError) -> CanonicalEvent? {
+    private static func decodeSpan(_ entry: SpanEntry, now: Int64) throws(DecodeError) -> CanonicalEvent? {
+        let span = entry.span
+        let location = entry.location
         guard span.objectValue != nil else {
             throw DecodeError(.invalidField, "\(location) is not an object")
         }
-        let attributes = attributes(of: span)
-        let hasUsage = attributes.keys.contains { $0.hasPrefix("gen_ai.usage.") }
-        guard hasUsage || attributes["gen_ai.operation.name"] != nil else {
+        let attributes = entry.attributes
+        guard entry.hasUsage || attributes["gen_ai.operation.name"] != nil else {
             return nil
         }
 
@@ -93,10 +127,14 @@ public enum OTLPTraceDecoder {
         guard let spanText = span["spanId"]?.stringValue, let spanID = spanID(spanText, byteCount: 8) else {
             throw DecodeError(.invalidField, "\(location).spanId is not 8 bytes in hex or base64")
         }
-        let start = try nanoseconds(span["startTimeUnixNano"], name: "\(location).startTimeUnixNano")
-        try TimestampField.checkRange(start, name: "\(location).startTimeUnixNano", spelling: String(start), now: now)
+        let start = try nanoseconds(span["startTimeUnixNano"], location: location, field: "startTimeUnixNano")
+        if start < Timestamp.earliestAccepted || start > Timestamp.latestAccepted(now: now) {
+            // The field name is written out only for the error that this call throws.
+            try TimestampField.checkRange(
+                start, name: "\(location).startTimeUnixNano", spelling: String(start), now: now)
+        }
         let end = try span["endTimeUnixNano"].map { value throws(DecodeError) in
-            try nanoseconds(value, name: "\(location).endTimeUnixNano")
+            try nanoseconds(value, location: location, field: "endTimeUnixNano")
         }
 
         let provider = attributes["gen_ai.provider.name"]?.stringValue ?? attributes["gen_ai.system"]?.stringValue
@@ -135,21 +173,29 @@ public enum OTLPTraceDecoder {
 
     /// Maps semantic-convention counters, where input includes cache reads and writes and output
     /// includes reasoning, onto disjoint buckets.
-    private static func readUsage(_ attributes: [String: JSONValue], location: String) throws(DecodeError) -> Usage {
-        func count(_ names: String...) throws(DecodeError) -> Int64? {
-            for name in names {
-                guard let value = attributes[name] else { continue }
-                guard let number = integer(value) else {
-                    throw DecodeError(.invalidField, "\(location) attribute \(name) is not an integer")
-                }
-                guard number >= 0, number <= FieldReader.maximumTokenCount else {
-                    throw DecodeError(
-                        .invalidField,
-                        "\(location) attribute \(name) is \(number), outside 0 to \(FieldReader.maximumTokenCount)")
-                }
-                return number
+    private static func readUsage(
+        _ attributes: [String: JSONValue], location: SpanLocation
+    ) throws(DecodeError) -> Usage {
+        // Two names at most, and no list of them, which would allocate an array for every call.
+        func count(_ name: String, _ alternative: String? = nil) throws(DecodeError) -> Int64? {
+            if let value = attributes[name] {
+                return try checkedCount(value, name: name)
+            }
+            if let alternative, let value = attributes[alternative] {
+                return try checkedCount(value, name: alternative)
             }
             return nil
+        }
+        func checkedCount(_ value: JSONValue, name: String) throws(DecodeError) -> Int64 {
+            guard let number = integer(value) else {
+                throw DecodeError(.invalidField, "\(location) attribute \(name) is not an integer")
+            }
+            guard number >= 0, number <= FieldReader.maximumTokenCount else {
+                throw DecodeError(
+                    .invalidField,
+                    "\(location) attribute \(name) is \(number), outside 0 to \(FieldReader.maximumTokenCount)")
+            }
+            return number
         }
         let input = try count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
         let output = try count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
@@ -191,12 +237,14 @@ public enum OTLPTraceDecoder {
         value.int64Value ?? value.stringValue.flatMap { Int64($0) }
     }
 
-    private static func nanoseconds(_ value: JSONValue?, name: String) throws(DecodeError) -> Int64 {
+    private static func nanoseconds(
+        _ value: JSONValue?, location: SpanLocation, field: String
+    ) throws(DecodeError) -> Int64 {
         guard let value, !value.isNull else {
-            throw DecodeError(.missingField, "\(name) is missing")
+            throw DecodeError(.missingField, "\(location).\(field) is missing")
         }
         guard let number = integer(value) else {
-            throw DecodeError(.invalidField, "\(name) is not a decimal count of nanoseconds")
+            throw DecodeError(.invalidField, "\(location).\(field) is not a decimal count of nanoseconds")
         }
         return number
     }

@@ -9,6 +9,8 @@
 struct ScannedFieldReader: RecordFields {
     let bytes: UnsafeBufferPointer<UInt8>
     let members: UnsafeBufferPointer<ScannedMember>
+    /// The slots of the ``ScannedMemberIndex`` of `members`.
+    let slots: UnsafeBufferPointer<Int32>
     /// The index of the member whose value is this object; -1 for the top-level object.
     let parent: Int
     /// The depth of this object; the top-level object is depth 1.
@@ -20,19 +22,16 @@ struct ScannedFieldReader: RecordFields {
 
     /// The index of the last member named `name`, the one that ``JSONObject`` lookup returns.
     func memberIndex(_ name: String) -> Int? {
-        var name = name
-        return name.withUTF8 { nameBytes in
-            var index = members.count - 1
-            while index >= 0 {
-                let member = members[index]
-                if member.parent == parent, member.keyEnd - member.keyStart == nameBytes.count,
-                    Self.equal(bytes, from: member.keyStart, nameBytes)
-                {
-                    return index
-                }
-                index -= 1
-            }
-            return nil
+        // Reading the name's bytes in place, instead of through a mutable copy for `withUTF8`,
+        // saves a retain and a release of the name per lookup.
+        let found = name.utf8.withContiguousStorageIfAvailable { nameBytes in
+            ScannedMemberIndex.lookup(nameBytes, parent: parent, slots: slots, members: members, bytes: bytes)
+        }
+        if let found {
+            return found
+        }
+        return Array(name.utf8).withUnsafeBufferPointer { nameBytes in
+            ScannedMemberIndex.lookup(nameBytes, parent: parent, slots: slots, members: members, bytes: bytes)
         }
     }
 
@@ -85,7 +84,8 @@ struct ScannedFieldReader: RecordFields {
         case .null:
             return nil
         case .object where depth < JSONMemberScanner.recordedDepth:
-            return ScannedFieldReader(bytes: bytes, members: members, parent: index, depth: depth + 1, cache: cache)
+            return ScannedFieldReader(
+                bytes: bytes, members: members, slots: slots, parent: index, depth: depth + 1, cache: cache)
         default:
             throw Self.unread(name)
         }
@@ -129,15 +129,6 @@ struct ScannedFieldReader: RecordFields {
 
     private static func unread(_ name: String) -> DecodeError {
         DecodeError(.invalidField, "\(name) is not read from the scanned line")
-    }
-
-    private static func equal(
-        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ name: UnsafeBufferPointer<UInt8>
-    ) -> Bool {
-        for offset in 0..<name.count where bytes[start + offset] != name[offset] {
-            return false
-        }
-        return true
     }
 
     /// Reads a JSON number's text as `Int64(text)` does: digits with an optional minus sign,
@@ -184,17 +175,29 @@ extension UsageQueueDecoder {
         // A key with an escape or a non-ASCII byte might still equal a field name as a `String`.
         guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return nil }
         let members = cache.scanner.members
+        let slots = cache.scanner.index.slots
         return members.withUnsafeBufferPointer { members in
-            let record = ScannedFieldReader(bytes: line, members: members, parent: -1, depth: 1, cache: cache)
-            // The shapes that LineDecoder tries before the usage queue must not match. Any of
-            // these members sends the line to the tree, even where that shape needs more members.
-            for name in ["resourceSpans", "execution_id", "usage", GapMarker.memberName] where record.contains(name) {
-                return nil
+            slots.withUnsafeBufferPointer { slots in
+                decodeScanned(line, members: members, slots: slots, now: now, cache: cache)
             }
-            guard record.contains("timestamp"), record.contains("tokens"),
-                record.contains("provider") || record.contains("model")
-            else { return nil }
-            return try? decode(fields: record, rawLine: line, now: now)
         }
+    }
+
+    private static func decodeScanned(
+        _ line: UnsafeBufferPointer<UInt8>, members: UnsafeBufferPointer<ScannedMember>,
+        slots: UnsafeBufferPointer<Int32>, now: Int64, cache: DecodeCache
+    ) -> CanonicalEvent? {
+        let record = ScannedFieldReader(
+            bytes: line, members: members, slots: slots, parent: -1, depth: 1, cache: cache)
+        // The shapes that LineDecoder tries before the usage queue must not match. Any of these
+        // members sends the line to the tree, even where that shape needs more members. They are
+        // tested one by one, because a loop over an array literal would allocate it for every line.
+        guard !record.contains("resourceSpans"), !record.contains("execution_id"), !record.contains("usage"),
+            !record.contains(GapMarker.memberName)
+        else { return nil }
+        guard record.contains("timestamp"), record.contains("tokens"),
+            record.contains("provider") || record.contains("model")
+        else { return nil }
+        return try? decode(fields: record, rawLine: line, now: now)
     }
 }

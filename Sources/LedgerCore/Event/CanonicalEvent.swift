@@ -105,13 +105,7 @@ public struct EventKey: Sendable, Hashable, Comparable, CustomStringConvertible 
         hasher.update(namespace.utf8)
         hasher.update(CollectionOfOne(0))
         hasher.update(bytes)
-        let digest = hasher.finalize()
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for index in 0..<8 {
-            high = high << 8 | UInt64(digest[index])
-            low = low << 8 | UInt64(digest[index + 8])
-        }
+        let (high, low) = hasher.finalizeFirst128Bits()
         self.init(high: high, low: low)
     }
 

@@ -20,6 +20,8 @@ struct ScannedMember {
     /// The key's bytes between its quotes.
     var keyStart: Int
     var keyEnd: Int
+    /// The key's length and outer bytes, for ``ScannedMemberIndex``.
+    var keyFingerprint: KeyFingerprint
     /// Whether the key has no escape and no byte above 0x7F, so that its bytes compare with an
     /// ASCII name exactly as `String` equality would.
     var isPlainKey: Bool
@@ -44,6 +46,8 @@ struct JSONMemberScanner {
     private(set) var members: [ScannedMember] = []
     /// Whether some recorded key has an escape or a byte above 0x7F.
     private(set) var hasNonPlainKey = false
+    /// The index of ``members`` by object and key, built by each successful ``scan(_:)``.
+    private(set) var index = ScannedMemberIndex()
 
     /// Scans `bytes` as one JSON text, surrounding whitespace allowed.
     /// - Returns: `true` when the text is valid JSON and its top level is an object; `false`
@@ -55,8 +59,64 @@ struct JSONMemberScanner {
         let isValid = cursor.scanTopLevelObject()
         swap(&cursor.members, &members)
         hasNonPlainKey = cursor.hasNonPlainKey
+        if isValid {
+            index.build(members, bytes: bytes)
+        }
         return isValid
     }
+
+    /// Returns the position of the first byte at or after `start` that is a quote, a backslash, a
+    /// control character or above 0x7F, or `bytes.count` when there is none.
+    ///
+    /// Most bytes of a string are plain ASCII, so it tests 8 of them at a time while 8 remain.
+    static func firstSpecialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var position = start
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            while position + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special != 0 {
+                    return position + special.trailingZeroBitCount / 8
+                }
+                position += 8
+            }
+        }
+        while position < count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
+                return position
+            }
+            position += 1
+        }
+        return count
+    }
+
+    /// Returns `word` with the high bit set in its lowest byte (the first in memory) that is a
+    /// quote, a backslash, below 0x20 or above 0x7F, and possibly in bytes above that one.
+    ///
+    /// A byte equal to 0 after an XOR is found by the borrow of subtracting 1, as is a byte below
+    /// 0x20 by subtracting 0x20. A borrow only carries into higher bytes, so the lowest byte
+    /// flagged is always one of the bytes sought.
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let isQuote = (quotes &- ones) & ~quotes
+        let isBackslash = (backslashes &- ones) & ~backslashes
+        let isControl = (word &- ones &* 0x20) & ~word
+        return (isQuote | isBackslash | isControl | word) & (ones &* 0x80)
+    }
+}
+
+/// The kinds of content besides plain ASCII characters that a JSON string has.
+struct StringContent: OptionSet {
+    let rawValue: UInt8
+
+    /// At least one backslash escape.
+    static let escape = StringContent(rawValue: 1)
+    /// At least one byte above 0x7F.
+    static let nonASCII = StringContent(rawValue: 2)
 }
 
 private struct ScanCursor {
@@ -96,8 +156,8 @@ private struct ScanCursor {
         case UInt8(ascii: "["):
             return scanArray(depth: depth + 1) ? .array : nil
         case UInt8(ascii: "\""):
-            guard let hasEscape = scanString() else { return nil }
-            return hasEscape ? .escapedString : .string
+            guard let content = scanString() else { return nil }
+            return content.contains(.escape) ? .escapedString : .string
         case UInt8(ascii: "t"):
             return scanLiteral("true") ? .true : nil
         case UInt8(ascii: "f"):
@@ -138,7 +198,7 @@ private struct ScanCursor {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
             let keyStart = index + 1
-            guard let keyHasEscape = scanString() else { return false }
+            guard let keyContent = scanString() else { return false }
             let keyEnd = index - 1
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
@@ -147,13 +207,14 @@ private struct ScanCursor {
             let valueStart = index
             var memberIndex: Int?
             if records, let parent {
-                let isPlain = !keyHasEscape && Self.isASCII(bytes, from: keyStart, to: keyEnd)
+                let isPlain = keyContent.isEmpty
                 hasNonPlainKey = hasNonPlainKey || !isPlain
                 memberIndex = members.count
                 members.append(
                     ScannedMember(
-                        parent: parent, keyStart: keyStart, keyEnd: keyEnd, isPlainKey: isPlain, kind: .null,
-                        valueStart: valueStart, valueEnd: valueStart))
+                        parent: parent, keyStart: keyStart, keyEnd: keyEnd,
+                        keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
+                        kind: .null, valueStart: valueStart, valueEnd: valueStart))
             }
             guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
             if let memberIndex {
@@ -243,38 +304,30 @@ private struct ScanCursor {
     }
 
     /// Scans the string whose opening quote is at `index` and leaves `index` after its closing
-    /// quote. Returns whether it has an escape, or nil when it is invalid.
-    mutating func scanString() -> Bool? {
+    /// quote. Returns the content it has besides plain ASCII, or nil when it is invalid.
+    mutating func scanString() -> StringContent? {
         index += 1
-        var hasEscape = false
-        while index < bytes.count {
-            // Most bytes of a string are plain ASCII, which this loop passes over in a local
-            // position, so that `index` is stored once per run instead of once per byte.
-            var position = index
-            while position < bytes.count {
-                let byte = bytes[position]
-                guard byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20, byte < 0x80 else { break }
-                position += 1
-            }
-            index = position
+        var content: StringContent = []
+        while true {
+            index = JSONMemberScanner.firstSpecialByte(in: bytes, from: index)
             guard index < bytes.count else { return nil }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return hasEscape
+                return content
             }
             if byte == UInt8(ascii: "\\") {
-                hasEscape = true
+                content.insert(.escape)
                 guard scanEscape() else { return nil }
                 continue
             }
             if byte < 0x20 {
                 return nil
             }
+            content.insert(.nonASCII)
             guard let length = UTF8Sequence.length(in: bytes, at: index) else { return nil }
             index += length
         }
-        return nil
     }
 
     /// Scans the escape whose backslash is at `index`: one of `\" \\ \/ \b \f \n \r \t` or `\u`
@@ -308,12 +361,5 @@ private struct ScanCursor {
         default:
             return false
         }
-    }
-
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
-        for index in start..<end where bytes[index] >= 0x80 {
-            return false
-        }
-        return true
     }
 }

@@ -202,25 +202,29 @@ private struct Reader {
         // Fast path: no escapes, so the content is the raw bytes once they validate as UTF-8.
         // `String(validating:as:)` looks up generic metadata on every call, so the bytes are
         // checked here and `String(decoding:as:)` only copies them.
-        var union: UInt8 = 0
-        while index < bytes.count {
+        // The scan stops only at quotes, backslashes, control characters and bytes above 0x7F,
+        // and passes over the plain ASCII bytes between them 8 at a time.
+        var hasNonASCII = false
+        while true {
+            index = JSONMemberScanner.firstSpecialByte(in: bytes, from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                if union >= 0x80 {
+                if hasNonASCII {
                     let invalid = UTF8Sequence.firstInvalid(content)
                     guard invalid == content.count else { throw fail(.invalidUTF8, at: start + invalid) }
                 }
                 index += 1
                 return String(decoding: content, as: UTF8.self)
             }
-            union |= byte
             if byte == UInt8(ascii: "\\") {
                 break
             }
             if byte < 0x20 {
                 throw fail(.controlCharacterInString)
             }
+            hasNonASCII = true
             index += 1
         }
         guard index < bytes.count else { throw fail(.unexpectedEnd) }

@@ -39,6 +39,18 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// Finishes the hash and returns its first 16 bytes as two big-endian integers, without
+    /// allocating the digest. The hasher must not be fed afterwards.
+    public mutating func finalizeFirst128Bits() -> (high: UInt64, low: UInt64) {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { digest in
+            SHA256_Final(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+            return (
+                UInt64(bigEndian: digest.load(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: digest.load(fromByteOffset: 8, as: UInt64.self))
+            )
+        }
+    }
+
     /// The SHA-256 digest of `bytes`.
     public static func hash<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [UInt8] {
         var hasher = SHA256()

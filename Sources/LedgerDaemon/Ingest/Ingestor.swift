@@ -252,6 +252,8 @@ public final class Ingestor {
         var buffer: [UInt8] = []
         var bufferStart = record.committedOffset
         var batch = PendingBatch(endOffset: record.committedOffset)
+        // Reserved once: the array keeps its capacity from one batch to the next (see commit).
+        batch.events.reserveCapacity(options.batchLines)
         var oversizedLine: (start: Int64, hasher: SHA256, prefix: [UInt8])?
         var chunk = [UInt8](repeating: 0, count: options.readSize)
         // The last bytes before `bufferStart`, so that every commit can hash the bytes before
@@ -433,9 +435,14 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        let outcome = decoder.decode(content, now: clock(), cache: decodeCache)
-        for event in outcome.events {
+        var outcome = decoder.decode(content, now: clock(), cache: decodeCache)
+        if outcome.events.count == 1, let event = outcome.events.popLast() {
+            // Moved out of the outcome, where a loop would copy the event and its strings.
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
+        } else {
+            for event in outcome.events {
+                batch.events.append(PositionedEvent(event: event, lineOffset: offset))
+            }
         }
         if !outcome.rejects.isEmpty {
             let hash = SHA256.hash(content)
@@ -505,6 +512,10 @@ public final class Ingestor {
                 "spool.file": record.path, "file.offset": "\(record.committedOffset)",
                 "db.rows": "\(result.insertedEvents)",
             ])
-        batch = PendingBatch(endOffset: batch.endOffset)
+        // Emptied in place, so that the next batch reuses the events array's storage.
+        batch.events.removeAll(keepingCapacity: true)
+        batch.quarantine.removeAll()
+        batch.lines = 0
+        batch.bytes = 0
     }
 }

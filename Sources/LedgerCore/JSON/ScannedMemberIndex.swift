@@ -1,0 +1,139 @@
+/// An open-addressing hash table from a member's object and key to the member's index in the
+/// member list of ``JSONMemberScanner``, so that a field lookup probes a slot or two instead of
+/// comparing the name with every recorded key.
+///
+/// For a key that occurs more than once in one object, the table contains its last occurrence, the
+/// one that ``JSONObject`` lookup returns. Keys are compared byte for byte, so the table answers
+/// for a `String` name exactly as `String` equality would only for keys without escapes and
+/// bytes above 0x7F (``ScannedMember/isPlainKey``).
+struct ScannedMemberIndex {
+    /// Member indexes, -1 for an empty slot. Their count is a power of two.
+    private(set) var slots: [Int32] = []
+
+    /// Fills the table with `members`, whose keys are in `bytes`.
+    mutating func build(_ members: [ScannedMember], bytes: UnsafeBufferPointer<UInt8>) {
+        // At most half the slots are used, which keeps probe sequences short.
+        var count = 64
+        while count < 2 * members.count {
+            count *= 2
+        }
+        if slots.count != count {
+            slots = Array(repeating: -1, count: count)
+        } else {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        }
+        let mask = count - 1
+        slots.withUnsafeMutableBufferPointer { slots in
+            members.withUnsafeBufferPointer { members in
+                for index in members.indices {
+                    let member = members[index]
+                    var slot = Self.slot(member.parent, member.keyFingerprint, mask: mask)
+                    while true {
+                        let occupant = Int(slots[slot])
+                        if occupant < 0 || Self.isSameKey(members[occupant], member, bytes: bytes) {
+                            slots[slot] = Int32(truncatingIfNeeded: index)
+                            break
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
+    /// Returns the index of the last member of the object `parent` (-1 for the top level) whose
+    /// key bytes are `name`, or nil when there is none.
+    static func lookup(
+        _ name: UnsafeBufferPointer<UInt8>, parent: Int, slots: UnsafeBufferPointer<Int32>,
+        members: UnsafeBufferPointer<ScannedMember>, bytes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
+        let fingerprint = KeyFingerprint(name, from: 0, to: name.count)
+        let mask = slots.count - 1
+        var slot = Self.slot(parent, fingerprint, mask: mask)
+        while true {
+            let occupant = Int(slots[slot])
+            if occupant < 0 {
+                return nil
+            }
+            let member = members[occupant]
+            if member.parent == parent, member.keyFingerprint == fingerprint,
+                fingerprint.length <= KeyFingerprint.coveredLength
+                    || Self.equalMiddle(bytes, from: member.keyStart, name, from: 0, count: fingerprint.length)
+            {
+                return occupant
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private static func slot(_ parent: Int, _ fingerprint: KeyFingerprint, mask: Int) -> Int {
+        var mixed = fingerprint.head ^ (fingerprint.tail &* 0xFF51_AFD7_ED55_8CCD)
+        mixed ^= (UInt64(truncatingIfNeeded: parent &+ 1) &<< 40) ^ UInt64(truncatingIfNeeded: fingerprint.length)
+        mixed = mixed &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 40) & mask
+    }
+
+    private static func isSameKey(
+        _ stored: ScannedMember, _ new: ScannedMember, bytes: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard stored.parent == new.parent, stored.keyFingerprint == new.keyFingerprint else { return false }
+        let length = new.keyFingerprint.length
+        return length <= KeyFingerprint.coveredLength
+            || equalMiddle(bytes, from: stored.keyStart, bytes, from: new.keyStart, count: length)
+    }
+
+    /// Compares the bytes of two keys of `count` bytes that the fingerprints do not cover.
+    private static func equalMiddle(
+        _ first: UnsafeBufferPointer<UInt8>, from firstStart: Int, _ second: UnsafeBufferPointer<UInt8>,
+        from secondStart: Int, count: Int
+    ) -> Bool {
+        var offset = 8
+        let end = count - 8
+        while offset < end {
+            guard first[firstStart + offset] == second[secondStart + offset] else { return false }
+            offset += 1
+        }
+        return true
+    }
+}
+
+/// The length, the first 8 bytes and the last 8 bytes of a key: all of a key of at most
+/// ``coveredLength`` bytes, so that such keys compare as three integers.
+struct KeyFingerprint: Equatable {
+    /// The longest key whose bytes the fingerprint contains in full.
+    static let coveredLength = 16
+
+    var length: Int
+    /// The first `min(length, 8)` bytes, little-endian, zero above them.
+    var head: UInt64
+    /// The last 8 bytes, little-endian, when `length` is above 8, else 0.
+    var tail: UInt64
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        length = end - start
+        if length > 8 {
+            head = Self.load(bytes, at: start)
+            tail = Self.load(bytes, at: end - 8)
+        } else {
+            tail = 0
+            if start + 8 <= bytes.count {
+                // Only the key's own bytes are kept. An empty key is handled apart, because it would
+                // need a shift by 64.
+                let shift = UInt64(8 - length) * 8
+                head = length == 0 ? 0 : (Self.load(bytes, at: start) &<< shift) &>> shift
+            } else {
+                head = 0
+                var index = end
+                while index > start {
+                    index -= 1
+                    head = head << 8 | UInt64(bytes[index])
+                }
+            }
+        }
+    }
+
+    private static func load(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt64 {
+        precondition(index >= 0 && index + 8 <= bytes.count)
+        return UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+    }
+}
