@@ -255,7 +255,7 @@ struct IncrementalFoldTests {
     @Test("failed fold drops the sums")
     func failureDropsSums() throws {
         // The window spans every fixture, so its metrics need the spill directory as the sums do.
-        var (harness, store, settings) = try Self.setup(zone: "UTC", window: "3650d")
+        let (harness, store, settings) = try Self.setup(zone: "UTC", window: "3650d")
         defer { harness.cleanUp() }
         let lines = try Self.shuffledLines()
         var folder = Folder(settings: settings, logger: Self.logger, retainingSums: true)
