@@ -663,6 +663,7 @@ class Bench:
                     if fold["fold.mode"] != "incremental":
                         raise RuntimeError("fold %d read every event; see %s" % (count, log_path))
                     incremental.append(float(fold["fold.seconds"]))
+            peak_rss_mib = process_peak_rss_mib(daemon.pid)
         finally:
             daemon.send_signal(signal.SIGTERM)
             try:
@@ -672,9 +673,10 @@ class Bench:
                 daemon.wait()
             shutil.rmtree(spool, ignore_errors=True)
         result = {"events": int(first["fold.events"]), "full_fold_seconds": float(first["fold.seconds"]),
-                  "new_lines": new_lines, "incremental_fold_seconds": summary(incremental)}
-        log("daemon folds on %s events: first %.2f s, then %.3f s per fold of %d new lines" % (
-            first["fold.events"], result["full_fold_seconds"], median(incremental), new_lines))
+                  "new_lines": new_lines, "incremental_fold_seconds": summary(incremental),
+                  "peak_rss_mib": peak_rss_mib}
+        log("daemon folds on %s events: first %.2f s, then %.3f s per fold of %d new lines, peak RSS %.1f MiB" % (
+            first["fold.events"], result["full_fold_seconds"], median(incremental), new_lines, peak_rss_mib))
         return result
 
     def scale(self, target):
@@ -893,6 +895,15 @@ def percentile(sorted_values, percent):
     return sorted_values[index]
 
 
+def process_peak_rss_mib(pid):
+    """Return the peak resident set of a running process (VmHWM), in MiB."""
+    with open("/proc/%d/status" % pid) as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def process_cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
@@ -1001,6 +1012,9 @@ def add_daemon_folds(add, entry):
     full = entry["full_fold_seconds"]
     add("  daemon fold after %d new events" % entry["new_lines"], "%.3f s" % incremental,
         "%.2f s first fold" % full, "%.3fx" % (incremental / full))
+    if "peak_rss_mib" in entry:
+        add("  daemon peak RSS on that store", "%.1f MiB" % entry["peak_rss_mib"], "", "",
+            "<= %d MiB" % TARGET_RSS_MIB, verdict(entry["peak_rss_mib"] <= TARGET_RSS_MIB))
 
 
 def callgrind(bench, lines):
