@@ -448,14 +448,16 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        var outcome = decoder.decode(content, now: clock(), cache: decodeCache)
-        if outcome.events.count == 1, let event = outcome.events.popLast() {
-            // Moved out of the outcome, where a loop would copy the event and its strings.
+        let outcome: LineOutcome
+        switch decoder.decodeLine(content, now: clock(), cache: decodeCache) {
+        case .event(let event):
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
-        } else {
-            for event in outcome.events {
-                batch.events.append(PositionedEvent(event: event, lineOffset: offset))
-            }
+            return
+        case .outcome(let decoded):
+            outcome = decoded
+        }
+        for event in outcome.events {
+            batch.events.append(PositionedEvent(event: event, lineOffset: offset))
         }
         if !outcome.rejects.isEmpty {
             let hash = SHA256.hash(content)
