@@ -13,6 +13,7 @@ public final class Database {
     /// Opens or creates the database at `path`.
     /// - Throws: ``StoreError`` with code `openFailed`.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        _ = Self.libraryConfiguration
         var handle: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let result = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -27,6 +28,15 @@ public final class Database {
         self.path = path
         sqlite3_extended_result_codes(handle, 1)
     }
+
+    /// The SQLite result code of configuring the library, once, before the first connection opens.
+    ///
+    /// The configuration turns off SQLite's memory statistics, which lock a mutex on every
+    /// allocation. No code of this package reads them. `sqlite3_config` must not run while another
+    /// thread uses SQLite, so it runs in a lazy static initializer, which other callers wait for.
+    /// When SQLite was initialized before (by other code in the process), the result is
+    /// `SQLITE_MISUSE` and the statistics stay on, which costs speed but changes no result.
+    static let libraryConfiguration: Int32 = csqlite_disable_memory_statistics()
 
     deinit {
         statementCache.removeAll()

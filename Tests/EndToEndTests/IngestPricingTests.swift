@@ -96,6 +96,43 @@ struct IngestPricingTests {
         #expect(try Self.lastCostChangeSequence(store) == 2)
     }
 
+    @Test("price cache matches fresh lookups")
+    func priceCacheMatchesFreshLookups() throws {
+        let bytes = Array(try Data(contentsOf: Harness.packageRoot.appendingPathComponent("ledger/pricing.json")))
+        let pricer = try TokenledgerPricer(pricingFileBytes: bytes)
+        let tokens = BillableTokens(buckets: TokenBuckets(inputUncached: 400, cacheRead: 600, output: 300))
+
+        // Priced pairs, aliases of both kinds, unpriced pairs, and names that differ by one byte
+        // or by where the provider ends and the model starts. 1,100 filler pairs make the table
+        // start over once, so the priced pairs are resolved again after it.
+        var pairs = [
+            ("codex", "gpt-5"), ("openai", "gpt-5"), ("claude", "sonnet"), ("anthropic", "claude-sonnet-4-5"),
+            ("codex", "gpt-4o"), ("codexg", "pt-5"), ("codex", "gpt-6"), ("", ""), ("gemini", "gemini-2.5-pro"),
+        ]
+        pairs += (0..<1100).map { ("provider-\($0 % 7)", "model-\($0)") }
+        pairs += pairs.prefix(9)
+
+        let cached = CostRecorder(pricer: pricer, logger: Self.logger)
+        for (provider, model) in pairs + pairs.reversed() {
+            var cachedSummary = CostRecorder.Summary()
+            var freshSummary = CostRecorder.Summary()
+            let cost = cached.cost(
+                provider: provider, model: model, tokens: tokens, usageState: .present, now: Self.now,
+                summary: &cachedSummary)
+            let fresh = CostRecorder(pricer: pricer, logger: Self.logger).cost(
+                provider: provider, model: model, tokens: tokens, usageState: .present, now: Self.now,
+                summary: &freshSummary)
+            #expect(cost == fresh, "\(provider)/\(model)")
+            #expect(cachedSummary == freshSummary, "\(provider)/\(model)")
+        }
+
+        var summary = CostRecorder.Summary()
+        let gpt5 = cached.cost(
+            provider: "openai", model: "gpt-5", tokens: tokens, usageState: .present, now: Self.now, summary: &summary)
+        #expect(gpt5?.nanos == 3_575_000)
+        #expect(gpt5?.priceReference == "tokenledger:codex/gpt-5@sha256:\(pricer.pricingHash)")
+    }
+
     @Test("untried events keep the checkpoint")
     func checkpointWaitsForUntriedEvents() throws {
         let harness = try Harness()

@@ -73,6 +73,25 @@ struct ScannedDecodeTests {
         }
     }
 
+    @Test("usage lines decode without an outcome", arguments: fixtureFiles)
+    func decodedLines(file: String) throws {
+        let cache = DecodeCache()
+        let decoder = LineDecoder()
+        for (number, line) in try FixturePaths.lines(file).enumerated() {
+            let tree = Self.treeOutcome(line)
+            switch line.withUnsafeBufferPointer({ decoder.decodeLine($0, now: Self.now, cache: cache) }) {
+            case .event(let event):
+                #expect(file == "cliproxyapi/usage-queue.jsonl", "\(file) line \(number + 1)")
+                #expect(tree.events == [event], "\(file) line \(number + 1)")
+                #expect(tree.rejects.isEmpty, "\(file) line \(number + 1)")
+            case .outcome(let outcome):
+                #expect(file != "cliproxyapi/usage-queue.jsonl", "\(file) line \(number + 1)")
+                #expect(outcome.events == tree.events, "\(file) line \(number + 1)")
+                #expect(outcome.rejects == tree.rejects, "\(file) line \(number + 1)")
+            }
+        }
+    }
+
     @Test("other shapes are left to the tree", arguments: fixtureFiles.dropFirst())
     func otherShapes(file: String) throws {
         for line in try FixturePaths.lines(file) {

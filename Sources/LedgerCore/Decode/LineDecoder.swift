@@ -26,22 +26,41 @@ public struct LineDecoder: Sendable {
     /// its parsed tree. Every other line, rejects included, is parsed into a tree.
     /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
     public func decode(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> LineOutcome {
+        switch decodeLine(rawLine, now: now, cache: cache) {
+        case .event(let event): return LineOutcome(events: [event])
+        case .outcome(let outcome): return outcome
+        }
+    }
+
+    /// The result of ``decodeLine(_:now:cache:)`` for one line.
+    public enum DecodedLine: Sendable {
+        /// The one event of a usage-queue record read straight from its bytes.
+        case event(CanonicalEvent)
+        /// The events and rejects of any other line.
+        case outcome(LineOutcome)
+    }
+
+    /// Decodes `line` as ``decode(_:now:cache:)`` does, and returns a usage-queue record's event
+    /// without the array of a ``LineOutcome``, which would be allocated for every such line.
+    /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
+    public func decodeLine(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> DecodedLine {
         let line = Self.trimmed(rawLine)
         guard line.count <= maximumLineLength else {
-            return LineOutcome(rejects: [
-                DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
-            ])
+            return .outcome(
+                LineOutcome(rejects: [
+                    DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
+                ]))
         }
         if let event = UsageQueueDecoder.decodeScanned(line, now: now, cache: cache) {
-            return LineOutcome(events: [event])
+            return .event(event)
         }
         let value: JSONValue
         do {
             value = try JSONParser.parse(buffer: line)
         } catch {
-            return LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)])
+            return .outcome(LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)]))
         }
-        return Self.decode(value, keyBytes: line, now: now)
+        return .outcome(Self.decode(value, keyBytes: line, now: now))
     }
 
     /// Decodes one parsed record of any accepted shape.

@@ -51,7 +51,13 @@ extension CostRecorder {
         var summary = Summary()
         for index in events.indices {
             summary.examined += 1
-            events[index].cost = cost(of: PricingCandidate(event: events[index].event), now: now, summary: &summary)
+            // Field by field, because passing the whole event copied it and its strings.
+            events[index].cost = cost(
+                provider: events[index].event.provider, model: events[index].event.model,
+                tokens: BillableTokens(
+                    buckets: events[index].event.buckets, separatingToolInput: events[index].event.toolInputTokens,
+                    toolOutput: events[index].event.toolOutputTokens),
+                usageState: events[index].event.usageState, now: now, summary: &summary)
         }
         return summary
     }

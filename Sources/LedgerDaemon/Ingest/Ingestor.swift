@@ -249,13 +249,15 @@ public final class Ingestor {
         -> IngestSummary
     {
         var summary = IngestSummary()
+        // Bytes 0..<filled are the file's bytes from `bufferStart`, and the rest is room that reads
+        // fill in place, so that no chunk is copied from a read buffer into this one.
         var buffer: [UInt8] = []
+        var filled = 0
         var bufferStart = record.committedOffset
         var batch = PendingBatch(endOffset: record.committedOffset)
         // Reserved once: the array keeps its capacity from one batch to the next (see commit).
         batch.events.reserveCapacity(options.batchLines)
         var oversizedLine: (start: Int64, hasher: SHA256, prefix: [UInt8])?
-        var chunk = [UInt8](repeating: 0, count: options.readSize)
         // The last bytes before `bufferStart`, so that every commit can hash the bytes before
         // its offset without reading them again.
         var tailWindow = probe.tail
@@ -266,14 +268,19 @@ public final class Ingestor {
         record.headHash = SHA256.hash(probe.head)
 
         while true {
-            let count = try chunk.withUnsafeMutableBytes { raw in try source.read(into: raw) }
+            if buffer.count - filled < options.readSize {
+                buffer.append(contentsOf: repeatElement(0, count: options.readSize - (buffer.count - filled)))
+            }
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<filled + options.readSize]))
+            }
             if count == 0 {
                 break
             }
-            var scanFrom = buffer.count
-            buffer.append(contentsOf: chunk[0..<count])
+            var scanFrom = filled
+            filled += count
             var lineStart = 0
-            while let newline = Self.firstNewline(in: buffer, from: scanFrom) {
+            while let newline = Self.firstNewline(in: buffer, from: scanFrom, to: filled) {
                 let lineOffset = bufferStart + Int64(lineStart)
                 if var oversized = oversizedLine {
                     oversized.hasher.update(buffer[lineStart..<newline])
@@ -304,18 +311,24 @@ public final class Ingestor {
                 }
             }
             tailWindow = Self.lastBytes(tailWindow, buffer[0..<lineStart], count: options.tailLength)
-            buffer.removeFirst(lineStart)
+            if lineStart > 0 {
+                buffer.withUnsafeMutableBufferPointer { all in
+                    guard let base = all.baseAddress else { return }
+                    memmove(base, base + lineStart, filled - lineStart)
+                }
+                filled -= lineStart
+            }
             bufferStart += Int64(lineStart)
-            if oversizedLine == nil, buffer.count > options.maximumLineLength {
-                oversizedLine = (bufferStart, SHA256(), Array(buffer.prefix(Redactor.window)))
+            if oversizedLine == nil, filled > options.maximumLineLength {
+                oversizedLine = (bufferStart, SHA256(), Array(buffer[0..<min(filled, Redactor.window)]))
             }
             if var oversized = oversizedLine {
                 // Keep hashing the line but drop its bytes, so memory stays bounded.
-                oversized.hasher.update(buffer)
+                oversized.hasher.update(buffer[0..<filled])
                 oversizedLine = oversized
-                tailWindow = Self.lastBytes(tailWindow, buffer[...], count: options.tailLength)
-                bufferStart += Int64(buffer.count)
-                buffer.removeAll(keepingCapacity: true)
+                tailWindow = Self.lastBytes(tailWindow, buffer[0..<filled], count: options.tailLength)
+                bufferStart += Int64(filled)
+                filled = 0
             }
         }
         if batch.lines > 0 || mustCommit {
@@ -410,12 +423,12 @@ public final class Ingestor {
         return document
     }
 
-    /// Returns the index of the first `\n` in `buffer` at or after `start`, found with `memchr`,
-    /// which compares many bytes per instruction where a loop over the array compares one.
-    private static func firstNewline(in buffer: [UInt8], from start: Int) -> Int? {
+    /// Returns the index of the first `\n` in `buffer[start..<end]`, found with `memchr`, which
+    /// compares many bytes per instruction where a loop over the array compares one.
+    private static func firstNewline(in buffer: [UInt8], from start: Int, to end: Int) -> Int? {
         buffer.withUnsafeBufferPointer { all in
-            guard start < all.count, let base = all.baseAddress,
-                let found = memchr(base + start, 0x0A, all.count - start)
+            guard start < end, end <= all.count, let base = all.baseAddress,
+                let found = memchr(base + start, 0x0A, end - start)
             else { return nil }
             return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
@@ -435,14 +448,16 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        var outcome = decoder.decode(content, now: clock(), cache: decodeCache)
-        if outcome.events.count == 1, let event = outcome.events.popLast() {
-            // Moved out of the outcome, where a loop would copy the event and its strings.
+        let outcome: LineOutcome
+        switch decoder.decodeLine(content, now: clock(), cache: decodeCache) {
+        case .event(let event):
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
-        } else {
-            for event in outcome.events {
-                batch.events.append(PositionedEvent(event: event, lineOffset: offset))
-            }
+            return
+        case .outcome(let decoded):
+            outcome = decoded
+        }
+        for event in outcome.events {
+            batch.events.append(PositionedEvent(event: event, lineOffset: offset))
         }
         if !outcome.rejects.isEmpty {
             let hash = SHA256.hash(content)
