@@ -141,6 +141,26 @@ struct ScannedOTLPDecodeTests {
             line([span(attributes: usageAttributes + [attribute("gen_ai.provider.name", "{}")])])
         ),
         (
+            "attribute members in another order",
+            line([
+                span(
+                    attributes: usageAttributes + [#"{"value":{"stringValue":"openai"},"key":"gen_ai.provider.name"}"#])
+            ])
+        ),
+        (
+            "a later key in one attribute",
+            line([
+                span(
+                    attributes: usageAttributes + [
+                        #"{"key":"gen_ai.provider.name","value":{"stringValue":"x"},"key":"gen_ai.system"}"#
+                    ])
+            ])
+        ),
+        (
+            "an empty attribute key",
+            line([span(attributes: usageAttributes + [attribute("", #"{"stringValue":"x"}"#)])])
+        ),
+        (
             "a value's first member counts",
             line([
                 span(

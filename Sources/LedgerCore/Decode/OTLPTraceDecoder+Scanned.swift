@@ -47,6 +47,10 @@ enum OTLPName {
     static let hostName: StaticString = "host.name"
     static let usagePrefix: StaticString = "gen_ai.usage."
     static let statusCodeError: StaticString = "STATUS_CODE_ERROR"
+    /// The bytes before an attribute's key and between its key and the member of its value, in
+    /// the compact spelling of exporters.
+    static let compactAttributeHead: StaticString = #"{"key":""#
+    static let compactAttributeMiddle: StaticString = #"","value":{"#
 
     private static let linePrefix: StaticString = #"{"resourceSpans""#
 

@@ -213,6 +213,10 @@ struct ScannedSpanReader {
                 cursor.skipValue()
                 continue
             }
+            if let attribute = readCompactAttribute() {
+                attributes.append(attribute)
+                continue
+            }
             cursor.enterContainer()
             var keyText: JSONTextRange?
             var value: JSONTextRange?
@@ -229,6 +233,34 @@ struct ScannedSpanReader {
             guard keyText.kind == .string, keyText.isASCII else { throw Unread() }
             attributes.append(Attribute(keyStart: keyText.start, keyEnd: keyText.end, value: value))
         }
+    }
+
+    /// Reads the attribute object at the cursor when it is written as exporters write it,
+    /// `{"key":"…","value":{"…":…}}` without whitespace, with a plain ASCII key and one member
+    /// in `value`. Returns `nil` with the cursor unmoved for any other spelling, which the general
+    /// member loop reads.
+    private mutating func readCompactAttribute() -> Attribute? {
+        let start = cursor.index
+        guard OTLPName.compactAttributeHead.isPrefix(of: bytes, start, bytes.count) else { return nil }
+        let keyStart = start + OTLPName.compactAttributeHead.utf8CodeUnitCount
+        let keyEnd = JSONMemberScanner.firstSpecialByte(in: bytes, from: keyStart)
+        guard keyEnd < bytes.count, bytes[keyEnd] == UInt8(ascii: "\""),
+            OTLPName.compactAttributeMiddle.isPrefix(of: bytes, keyEnd, bytes.count)
+        else { return nil }
+        cursor.index = keyEnd + OTLPName.compactAttributeMiddle.utf8CodeUnitCount
+        // The name of the value's member is not read: any name counts.
+        guard cursor.nextMember() != nil else {
+            cursor.index = start
+            return nil
+        }
+        let value = cursor.readValue()
+        let end = cursor.index
+        guard end + 2 <= bytes.count, bytes[end] == UInt8(ascii: "}"), bytes[end + 1] == UInt8(ascii: "}") else {
+            cursor.index = start
+            return nil
+        }
+        cursor.index = end + 2
+        return Attribute(keyStart: keyStart, keyEnd: keyEnd, value: value)
     }
 
     /// Returns the value of the first member of the object at the cursor, whatever its name, or
