@@ -119,8 +119,8 @@ extension ScannedSpanReader {
 
     private func decodeSpan(_ span: Span, now: Int64, cache: DecodeCache) throws(Unread) -> CanonicalEvent? {
         guard span.isObject else { throw Unread() }
-        let range = span.attributeStart..<span.attributeEnd
-        guard span.hasUsage || attribute("gen_ai.operation.name", in: range) != nil else { return nil }
+        let read = ReadSpanAttributes(attributes[span.attributeStart..<span.attributeEnd], bytes: bytes)
+        guard span.hasUsage || read.operationName != nil else { return nil }
         let traceID = try id(span.traceID, byteCount: 16)
         let spanID = try id(span.spanID, byteCount: 8)
         let start = try nanoseconds(span.start)
@@ -129,31 +129,32 @@ extension ScannedSpanReader {
         }
         let end = try span.end.map { value throws(Unread) in try nanoseconds(value) }
 
-        var provider = try interned("gen_ai.provider.name", in: range, cache: cache)
+        var provider = try interned(read.providerName, cache: cache)
         if provider == nil {
-            provider = try interned("gen_ai.system", in: range, cache: cache)
+            provider = try interned(read.system, cache: cache)
         }
-        let requestModel = try interned("gen_ai.request.model", in: range, cache: cache)
-        let responseModel = try interned("gen_ai.response.model", in: range, cache: cache)
+        let requestModel = try interned(read.requestModel, cache: cache)
+        let responseModel = try interned(read.responseModel, cache: cache)
         let failed = try isError(span.statusCode)
-        let usage = try readUsage(range)
+        let usage = try readUsage(read)
         if let end {
             guard end >= start, end - start <= FieldReader.maximumMilliseconds * 1_000_000 else { throw Unread() }
         }
-        let statusCode = try attribute("http.response.status_code", in: range).flatMap {
+        let statusCode = try read.httpStatusCode.flatMap {
             value throws(Unread) in try Self.integer(value, bytes: bytes)
         }
         return OTLPTraceDecoder.makeEvent(
             traceID: traceID, spanID: spanID, start: start, end: end, provider: provider,
             requestModel: requestModel, responseModel: responseModel,
-            sessionID: try string("gen_ai.conversation.id", in: range), failed: failed, usage: usage,
+            sessionID: try Self.text(read.conversationID, bytes: bytes), failed: failed, usage: usage,
             statusCode: statusCode)
     }
 
-    /// Returns the string value of the attribute `name` through the interner of `cache`, for
-    /// values such as providers and models that repeat from span to span.
-    private func interned(_ name: StaticString, in range: Range<Int>, cache: DecodeCache) throws(Unread) -> String? {
-        guard let value = attribute(name, in: range) else { return nil }
+    /// Returns a string value through the interner of `cache`, for values such as providers and
+    /// models that repeat from span to span, or `nil` for another kind.
+    /// - Throws: ``ScannedSpanReader/Unread`` for a string with an escape.
+    private func interned(_ value: JSONTextRange?, cache: DecodeCache) throws(Unread) -> String? {
+        guard let value else { return nil }
         switch value.kind {
         case .string:
             return cache.strings.string(UnsafeBufferPointer(rebasing: bytes[value.start..<value.end]))
@@ -164,13 +165,13 @@ extension ScannedSpanReader {
         }
     }
 
-    private func readUsage(_ range: Range<Int>) throws(Unread) -> OTLPTraceDecoder.Usage {
-        func count(_ name: StaticString, _ alternative: StaticString? = nil) throws(Unread) -> Int64? {
-            if let value = attribute(name, in: range) {
+    private func readUsage(_ read: ReadSpanAttributes) throws(Unread) -> OTLPTraceDecoder.Usage {
+        func count(_ value: JSONTextRange?, _ alternative: JSONTextRange? = nil) throws(Unread) -> Int64? {
+            if let value {
                 return try checkedCount(value)
             }
-            if let alternative, let value = attribute(alternative, in: range) {
-                return try checkedCount(value)
+            if let alternative {
+                return try checkedCount(alternative)
             }
             return nil
         }
@@ -180,12 +181,11 @@ extension ScannedSpanReader {
             else { throw Unread() }
             return number
         }
-        let input = try count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
-        let output = try count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
-        let cacheRead = try count("gen_ai.usage.cache_read.input_tokens")
-        let cacheWrite = try count(
-            "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens")
-        let reasoning = try count("gen_ai.usage.reasoning.output_tokens")
+        let input = try count(read.inputTokens, read.promptTokens)
+        let output = try count(read.outputTokens, read.completionTokens)
+        let cacheRead = try count(read.cacheReadTokens)
+        let cacheWrite = try count(read.cacheCreationTokens, read.cacheWriteTokens)
+        let reasoning = try count(read.reasoningTokens)
         return OTLPTraceDecoder.usage(
             input: input, output: output, cacheRead: cacheRead, cacheWrite: cacheWrite, reasoning: reasoning)
     }
@@ -243,6 +243,66 @@ extension ScannedSpanReader {
             return ScannedFieldReader.exactInt64(UnsafeBufferPointer(rebasing: bytes[code.start..<code.end])) == 2
         default:
             return false
+        }
+    }
+}
+
+/// The attributes of one span that decoding reads, each the last one with its key, found in one
+/// pass over the span's attributes instead of one pass per name.
+struct ReadSpanAttributes {
+    var operationName: JSONTextRange?
+    var providerName: JSONTextRange?
+    var system: JSONTextRange?
+    var requestModel: JSONTextRange?
+    var responseModel: JSONTextRange?
+    var conversationID: JSONTextRange?
+    var httpStatusCode: JSONTextRange?
+    var inputTokens: JSONTextRange?
+    var promptTokens: JSONTextRange?
+    var outputTokens: JSONTextRange?
+    var completionTokens: JSONTextRange?
+    var cacheReadTokens: JSONTextRange?
+    var cacheCreationTokens: JSONTextRange?
+    var cacheWriteTokens: JSONTextRange?
+    var reasoningTokens: JSONTextRange?
+
+    /// Collects the values of `attributes`, whose keys are in `bytes`.
+    init(_ attributes: ArraySlice<ScannedSpanReader.Attribute>, bytes: UnsafeBufferPointer<UInt8>) {
+        for attribute in attributes {
+            let start = attribute.keyStart
+            let end = attribute.keyEnd
+            let value = attribute.value
+            if ("gen_ai.operation.name" as StaticString).equals(bytes, start, end) {
+                operationName = value
+            } else if ("gen_ai.provider.name" as StaticString).equals(bytes, start, end) {
+                providerName = value
+            } else if ("gen_ai.system" as StaticString).equals(bytes, start, end) {
+                system = value
+            } else if ("gen_ai.request.model" as StaticString).equals(bytes, start, end) {
+                requestModel = value
+            } else if ("gen_ai.response.model" as StaticString).equals(bytes, start, end) {
+                responseModel = value
+            } else if ("gen_ai.conversation.id" as StaticString).equals(bytes, start, end) {
+                conversationID = value
+            } else if ("http.response.status_code" as StaticString).equals(bytes, start, end) {
+                httpStatusCode = value
+            } else if ("gen_ai.usage.input_tokens" as StaticString).equals(bytes, start, end) {
+                inputTokens = value
+            } else if ("gen_ai.usage.prompt_tokens" as StaticString).equals(bytes, start, end) {
+                promptTokens = value
+            } else if ("gen_ai.usage.output_tokens" as StaticString).equals(bytes, start, end) {
+                outputTokens = value
+            } else if ("gen_ai.usage.completion_tokens" as StaticString).equals(bytes, start, end) {
+                completionTokens = value
+            } else if ("gen_ai.usage.cache_read.input_tokens" as StaticString).equals(bytes, start, end) {
+                cacheReadTokens = value
+            } else if ("gen_ai.usage.cache_creation.input_tokens" as StaticString).equals(bytes, start, end) {
+                cacheCreationTokens = value
+            } else if ("gen_ai.usage.cache_write.input_tokens" as StaticString).equals(bytes, start, end) {
+                cacheWriteTokens = value
+            } else if ("gen_ai.usage.reasoning.output_tokens" as StaticString).equals(bytes, start, end) {
+                reasoningTokens = value
+            }
         }
     }
 }
