@@ -51,7 +51,7 @@ struct ScannedOTLPDecodeTests {
     }
 
     @Test(
-        "every OTLP fixture line takes the scanned path",
+        "OTLP fixture lines are scanned",
         arguments: [
             ("otlp/genai-traces.jsonl", 30, 300), ("otlp/genai-traces-base64-ids.jsonl", 4, 20),
         ])
@@ -69,7 +69,7 @@ struct ScannedOTLPDecodeTests {
         #expect(events == eventCount)
     }
 
-    @Test("a span's fields are read from its bytes")
+    @Test("span fields read from bytes")
     func exactValues() throws {
         let resource = """
             {"attributes":[\(Self.attribute("service.name", #"{"stringValue":"proxy"}"#)),\
@@ -215,7 +215,7 @@ struct ScannedOTLPDecodeTests {
         ("only the last resourceSpans member", String(line([span()]).dropLast()) + #","resourceSpans":[]}"#),
     ]
 
-    @Test("lines read from bytes decode as through the tree", arguments: scannedCases)
+    @Test("scanned lines match the tree", arguments: scannedCases)
     func scanned(name: String, line: String) throws {
         let outcome = try #require(Self.scannedOutcome(line), "\(name)")
         Self.expectSameOutcome(outcome, Self.treeOutcome(line), "\(name)")
@@ -265,10 +265,75 @@ struct ScannedOTLPDecodeTests {
         ("resourceSpans not first", #"{"x":1,"resourceSpans":[]}"#),
     ]
 
-    @Test("lines the scanned path cannot read exactly are left to the tree", arguments: treeCases)
+    @Test("unreadable lines go to the tree", arguments: treeCases)
     func leftToTree(name: String, line: String) {
         #expect(Self.scannedOutcome(line) == nil, "\(name)")
         let full = LineDecoder().decode(Array(line.utf8), now: Self.now)
         Self.expectSameOutcome(full, Self.treeOutcome(line), "\(name)")
+    }
+}
+
+extension ScannedOTLPDecodeTests {
+    static let replacements = [#"null"#, #"5"#, #""x""#, #"{}"#, #"[]"#, #""\u0041""#, #""+7""#, #"-1"#, #"2.5"#]
+
+    /// Returns the end of the JSON value that starts at `start` in `line`, a valid JSON text.
+    static func valueEnd(_ line: [UInt8], from start: Int) -> Int {
+        var index = start
+        var depth = 0
+        var inString = false
+        while index < line.count {
+            let byte = line[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    if depth == 0 { return index + 1 }
+                }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    if depth == 0 { return index }
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                case UInt8(ascii: ","):
+                    if depth == 0 { return index }
+                default: break
+                }
+            }
+            index += 1
+        }
+        return index
+    }
+
+    @Test(
+        "replaced member values match the tree",
+        arguments: [
+            "otlp/genai-traces.jsonl", "otlp/genai-traces-base64-ids.jsonl",
+        ])
+    func replacedValues(file: String) throws {
+        let line = try #require(try FixturePaths.lines(file).first)
+        var scanned = 0
+        var rejected = 0
+        var mutations = 0
+        for index in 1..<line.count where line[index - 1] == UInt8(ascii: "\"") && line[index] == UInt8(ascii: ":") {
+            let end = Self.valueEnd(line, from: index + 1)
+            for replacement in Self.replacements {
+                let mutated = Array(line[...index]) + Array(replacement.utf8) + Array(line[end...])
+                let text = String(decoding: mutated, as: UTF8.self)
+                let tree = Self.treeOutcome(text)
+                Self.expectSameOutcome(
+                    LineDecoder().decode(mutated, now: Self.now), tree, "\(file) byte \(index): \(replacement)")
+                mutations += 1
+                scanned += Self.scannedOutcome(text) == nil ? 0 : 1
+                rejected += tree.rejects.isEmpty ? 0 : 1
+            }
+        }
+        // Both paths must be exercised: lines read from bytes and lines with a rejected span.
+        #expect(mutations > 1000)
+        #expect(scanned > mutations / 2)
+        #expect(rejected > 0)
     }
 }
