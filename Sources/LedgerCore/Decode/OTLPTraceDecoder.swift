@@ -169,7 +169,7 @@ public enum OTLPTraceDecoder {
             buckets: usage.buckets, usageState: usage.state, quality: usage.quality)
         event.requestedModel = nonEmpty(requestModel)
         event.sessionID = nonEmpty(sessionID)
-        event.requestID = HexEncoding.encode(traceID) + ":" + HexEncoding.encode(spanID)
+        event.requestID = requestID(traceID: traceID, spanID: spanID)
         if let end {
             event.latencyMilliseconds = (end - start + 500_000) / 1_000_000
         }
@@ -177,6 +177,29 @@ public enum OTLPTraceDecoder {
             event.statusCode = Int(clamping: statusCode)
         }
         return event
+    }
+
+    /// Returns `traceId:spanId` in lowercase hex, written into one string instead of joining three.
+    static func requestID(traceID: [UInt8], spanID: [UInt8]) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 2 * (traceID.count + spanID.count) + 1) { output in
+            let table = digits.utf8Start
+            var position = 0
+            func append(_ byte: UInt8) {
+                output[position] = table[Int(byte >> 4)]
+                output[position + 1] = table[Int(byte & 0x0F)]
+                position += 2
+            }
+            for byte in traceID {
+                append(byte)
+            }
+            output[position] = UInt8(ascii: ":")
+            position += 1
+            for byte in spanID {
+                append(byte)
+            }
+            return position
+        }
     }
 
     struct Usage {
