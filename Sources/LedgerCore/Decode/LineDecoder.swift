@@ -22,8 +22,9 @@ public struct LineDecoder: Sendable {
 
     /// Decodes `line`, which excludes its newline, reusing `cache` from earlier lines.
     ///
-    /// A usage-queue record is read straight from its bytes when that gives exactly the event of
-    /// its parsed tree. Every other line, rejects included, is parsed into a tree.
+    /// A usage-queue record or an OTLP trace export is read straight from its bytes when that
+    /// gives exactly the events of its parsed tree. Every other line, rejects included, is parsed
+    /// into a tree.
     /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
     public func decode(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> LineOutcome {
         switch decodeLine(rawLine, now: now, cache: cache) {
@@ -53,6 +54,9 @@ public struct LineDecoder: Sendable {
         }
         if let event = UsageQueueDecoder.decodeScanned(line, now: now, cache: cache) {
             return .event(event)
+        }
+        if let outcome = OTLPTraceDecoder.decodeScanned(line, now: now, cache: cache) {
+            return outcome
         }
         let value: JSONValue
         do {

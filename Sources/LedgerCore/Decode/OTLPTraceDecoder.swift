@@ -143,6 +143,24 @@ public enum OTLPTraceDecoder {
         let failed = isError(span["status"])
 
         let usage = try readUsage(attributes, location: location)
+        if let end {
+            guard end >= start, end - start <= FieldReader.maximumMilliseconds * 1_000_000 else {
+                throw DecodeError(
+                    .invalidField, "\(location) ends before it starts or lasts longer than 7 days")
+            }
+        }
+        return makeEvent(
+            traceID: traceID, spanID: spanID, start: start, end: end, provider: provider,
+            requestModel: requestModel, responseModel: responseModel,
+            sessionID: attributes["gen_ai.conversation.id"]?.stringValue, failed: failed, usage: usage,
+            statusCode: attributes["http.response.status_code"].flatMap(integer))
+    }
+
+    /// Makes the event of one GenAI span whose fields have all been read and checked, `end` included.
+    static func makeEvent(
+        traceID: [UInt8], spanID: [UInt8], start: Int64, end: Int64?, provider: String?, requestModel: String?,
+        responseModel: String?, sessionID: String?, failed: Bool, usage: Usage, statusCode: Int64?
+    ) -> CanonicalEvent {
         var event = CanonicalEvent(
             key: EventKey(namespace: SourceShape.otlpSpan.rawValue, bytes: traceID + spanID),
             shape: .otlpSpan, provider: nonEmpty(provider) ?? "unknown",
@@ -150,22 +168,41 @@ public enum OTLPTraceDecoder {
             startedAtNanoseconds: start, status: failed ? .failed : .succeeded,
             buckets: usage.buckets, usageState: usage.state, quality: usage.quality)
         event.requestedModel = nonEmpty(requestModel)
-        event.sessionID = nonEmpty(attributes["gen_ai.conversation.id"]?.stringValue)
-        event.requestID = HexEncoding.encode(traceID) + ":" + HexEncoding.encode(spanID)
+        event.sessionID = nonEmpty(sessionID)
+        event.requestID = requestID(traceID: traceID, spanID: spanID)
         if let end {
-            guard end >= start, end - start <= FieldReader.maximumMilliseconds * 1_000_000 else {
-                throw DecodeError(
-                    .invalidField, "\(location) ends before it starts or lasts longer than 7 days")
-            }
             event.latencyMilliseconds = (end - start + 500_000) / 1_000_000
         }
-        if let code = attributes["http.response.status_code"].flatMap(integer) {
-            event.statusCode = Int(clamping: code)
+        if let statusCode {
+            event.statusCode = Int(clamping: statusCode)
         }
         return event
     }
 
-    private struct Usage {
+    /// Returns `traceId:spanId` in lowercase hex, written into one string instead of joining three.
+    static func requestID(traceID: [UInt8], spanID: [UInt8]) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 2 * (traceID.count + spanID.count) + 1) { output in
+            let table = digits.utf8Start
+            var position = 0
+            func append(_ byte: UInt8) {
+                output[position] = table[Int(byte >> 4)]
+                output[position + 1] = table[Int(byte & 0x0F)]
+                position += 2
+            }
+            for byte in traceID {
+                append(byte)
+            }
+            output[position] = UInt8(ascii: ":")
+            position += 1
+            for byte in spanID {
+                append(byte)
+            }
+            return position
+        }
+    }
+
+    struct Usage {
         var buckets: TokenBuckets
         var state: UsageState
         var quality: UsageQuality
@@ -203,6 +240,14 @@ public enum OTLPTraceDecoder {
         let cacheWrite = try count(
             "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens")
         let reasoning = try count("gen_ai.usage.reasoning.output_tokens")
+        return usage(
+            input: input, output: output, cacheRead: cacheRead, cacheWrite: cacheWrite, reasoning: reasoning)
+    }
+
+    /// Maps the checked counters of one span onto disjoint buckets; `nil` for an absent counter.
+    static func usage(
+        input: Int64?, output: Int64?, cacheRead: Int64?, cacheWrite: Int64?, reasoning: Int64?
+    ) -> Usage {
         guard input != nil || output != nil || cacheRead != nil || cacheWrite != nil || reasoning != nil else {
             return Usage(buckets: .zero, state: .missing, quality: .complete)
         }
@@ -251,7 +296,7 @@ public enum OTLPTraceDecoder {
 
     /// Decodes a trace or span id written as hex (the OTLP/JSON rule) or base64 (protobuf's JSON
     /// mapping, which some producers keep).
-    private static func spanID(_ text: String, byteCount: Int) -> [UInt8]? {
+    static func spanID(_ text: String, byteCount: Int) -> [UInt8]? {
         if text.utf8.count == byteCount * 2, let bytes = HexEncoding.decode(text) {
             return bytes.allSatisfy({ $0 == 0 }) ? nil : bytes
         }
