@@ -56,7 +56,7 @@ public struct LineDecoder: Sendable {
             return .event(event)
         }
         if let outcome = OTLPTraceDecoder.decodeScanned(line, now: now, cache: cache) {
-            return outcome
+            return .outcome(outcome)
         }
         let value: JSONValue
         do {
