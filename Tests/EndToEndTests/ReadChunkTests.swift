@@ -12,10 +12,10 @@ struct ReadChunkTests {
 
     /// Ingests `text` as one spool file with `options` and returns the columns that the read loop
     /// decides of every stored event, quarantine row and file, one line each.
-    static func storedRows(_ text: String, options: IngestOptions) throws -> [String] {
+    static func storedRows(_ text: String, options: IngestOptions, name: String = "usage.jsonl") throws -> [String] {
         let harness = try Harness()
         defer { harness.cleanUp() }
-        try Data(text.utf8).write(to: harness.spool.appendingPathComponent("usage.jsonl"))
+        try Data(text.utf8).write(to: harness.spool.appendingPathComponent(name))
         try FileManager.default.createDirectory(at: harness.state, withIntermediateDirectories: true)
         let store = try Store(path: harness.state.appendingPathComponent("tokenledgerd.sqlite3").path)
         let ingestor = Ingestor(store: store, options: options, logger: Logger(level: .critical), clock: { now })
@@ -26,12 +26,10 @@ struct ReadChunkTests {
                 "SELECT event_key, provider, model, started_at_ns, line_offset, input_uncached FROM events ORDER BY event_id",
                 6
             ),
-            // The sample of a line over the limit ends in "…" when the read loop kept only the line's
-            // start, and not when one read contained the whole line, so it depends on the read size.
             (
                 """
                 SELECT line_offset, line_length, hex(line_hash), reason, detail,
-                       CASE reason WHEN 'line_too_long' THEN '' ELSE sample END
+                       sample
                 FROM quarantine ORDER BY line_offset
                 """, 6
             ),
@@ -58,10 +56,30 @@ struct ReadChunkTests {
         defaults.maximumLineLength = 2048
         let expected = try Self.storedRows(text, options: defaults)
         #expect(expected.count == 2 + 2 + 1)
+        // The run of x's reads as a credential, so the sample is short and ends in "…" because
+        // the line goes on past the bytes examined, whichever read saw its start.
+        #expect(expected.contains { $0.hasSuffix("exceeds the limit of 2048|<redacted>…") })
         for readSize in [1, 7, 64, 700, 4096] {
             var options = defaults
             options.readSize = readSize
             #expect(try Self.storedRows(text, options: options) == expected, "read size \(readSize)")
+        }
+    }
+
+    /// With the default reads, this document passes the limit in its first read, whose bytes must
+    /// still give the sample.
+    @Test("oversized document sample is read-size independent")
+    func oversizedDocument() throws {
+        let text = "{\"api_key\": \"" + String(repeating: "k", count: 5000) + "\"}"
+        var defaults = IngestOptions()
+        defaults.maximumDocumentLength = 2048
+        let expected = try Self.storedRows(text, options: defaults, name: "export.json")
+        #expect(expected.contains { $0.hasSuffix("|{\"api_key\": \"<redacted>…") })
+        for readSize in [7, 700, 1025] {
+            var options = defaults
+            options.readSize = readSize
+            #expect(
+                try Self.storedRows(text, options: options, name: "export.json") == expected, "read size \(readSize)")
         }
     }
 }

@@ -14,6 +14,9 @@ public enum Redactor {
 
     /// How many bytes of a line are examined; the rest is dropped before redaction.
     public static let window = 1024
+    /// The bytes of a line's start that a caller keeps for ``sample(_:maximumLength:)`` when it
+    /// drops the rest: one more than ``window``, so that the sample still shows that the line goes on.
+    public static let prefixLength = window + 1
 
     /// A redacted sample of at most `maximumLength` characters.
     public static func sample(_ line: UnsafeBufferPointer<UInt8>, maximumLength: Int = 240) -> String {

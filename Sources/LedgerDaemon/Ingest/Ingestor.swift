@@ -320,7 +320,7 @@ public final class Ingestor {
             }
             bufferStart += Int64(lineStart)
             if oversizedLine == nil, filled > options.maximumLineLength {
-                oversizedLine = (bufferStart, SHA256(), Array(buffer[0..<min(filled, Redactor.window)]))
+                oversizedLine = (bufferStart, SHA256(), Array(buffer[0..<min(filled, Redactor.prefixLength)]))
             }
             if var oversized = oversizedLine {
                 // Keep hashing the line but drop its bytes, so memory stays bounded.
@@ -415,9 +415,12 @@ public final class Ingestor {
             document.tail = Self.lastBytes(document.tail, piece, count: options.tailLength)
             if document.length <= Int64(options.maximumDocumentLength) {
                 document.bytes.append(contentsOf: piece)
-            } else if document.bytes.count > Redactor.window {
+            } else if document.bytes.count > Redactor.prefixLength {
                 // Too long to decode: only a prefix is kept for the sample, and hashing goes on.
-                document.bytes.removeSubrange(Redactor.window...)
+                document.bytes.removeSubrange(Redactor.prefixLength...)
+            } else {
+                // The read that passed the limit may also hold the start of the prefix.
+                document.bytes.append(contentsOf: piece.prefix(Redactor.prefixLength - document.bytes.count))
             }
         }
         return document
