@@ -115,6 +115,28 @@ struct CostRollupTests {
             #expect(try #require(Money(parsing: text)).roundedToNanos() == nanos, "\(text)")
         }
         #expect(try #require(Money(parsing: "10000000000")).roundedToNanos() == nil)
+        // The edges of the whole-nano path: Int64.max nanos, one more, a coefficient of 18 digits
+        // (two limbs) and of 19 (three), and values that need rounding.
+        let edges: [(String, Int64?)] = [
+            ("9223372036.854775807", Int64.max), ("-9223372036.854775807", -Int64.max),
+            ("9223372036.854775808", nil), ("999999999.999999999", 999_999_999_999_999_999),
+            ("1000000000.000000001", 1_000_000_000_000_000_001), ("0.000000001", 1), ("-4.155", -4_155_000_000),
+            ("123456789", 123_456_789_000_000_000), ("1.0000000005", 1_000_000_000), ("1.0000000015", 1_000_000_002),
+        ]
+        for (text, nanos) in edges {
+            #expect(try #require(Money(parsing: text)).roundedToNanos() == nanos, "\(text)")
+        }
+        // n × 10^-k for k ≤ 9 is n × 10^(9 - k) nanos exactly.
+        var state: UInt64 = 7
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let coefficient = Int64(state >> 14) % 1_000_000_000_000_000 - 500_000_000_000_000
+            let digits = Int(state % 10)
+            let scaled = Money(coefficient).dividedByPowerOfTen(digits)
+            let factor = (0..<(9 - digits)).reduce(Int64(1)) { value, _ in value * 10 }
+            let (expected, overflow) = coefficient.multipliedReportingOverflow(by: factor)
+            #expect(scaled.roundedToNanos() == (overflow ? nil : expected), "\(coefficient) × 10^-\(digits)")
+        }
         #expect(Money(nanos: 27_471_250_000).description == "27.47125")
         #expect(try #require(Money(parsing: "77.47125")).rounded(fractionDigits: 2).description == "77.47")
         #expect(try #require(Money(parsing: "0.125")).rounded(fractionDigits: 2).description == "0.12")

@@ -13,6 +13,9 @@ extension Money {
     /// Rates with at most three fraction digits give costs in whole nano-dollars, so rounding
     /// only changes costs priced with finer rates, by at most half a nano-dollar per event.
     public func roundedToNanos() -> Int64? {
+        if let nanos = exactNanos() {
+            return nanos
+        }
         let rounded = self.rounded(fractionDigits: 9)
         let text = rounded.description
         let isNegative = text.hasPrefix("-")
@@ -27,6 +30,22 @@ extension Money {
         let (magnitude, sumOverflow) = scaled.addingReportingOverflow(fraction)
         guard !sumOverflow else { return nil }
         return isNegative ? -magnitude : magnitude
+    }
+
+    /// Returns the value in nano-dollars, read from the coefficient without text, when it has at
+    /// most 9 fraction digits, a coefficient below 10^18 and fits in `Int64`; `nil` otherwise. Costs
+    /// priced with rates of at most three fraction digits per million tokens take this path.
+    func exactNanos() -> Int64? {
+        guard fractionDigitCount <= 9, let magnitude = coefficientBelowTenToThe18 else { return nil }
+        let (scaled, overflow) = magnitude.multipliedReportingOverflow(
+            by: Self.powersOfTen[9 - fractionDigitCount])
+        guard !overflow, scaled <= UInt64(Int64.max) else { return nil }
+        return isNegative ? -Int64(scaled) : Int64(scaled)
+    }
+
+    /// The powers of ten from 10^0 to 10^9.
+    private static let powersOfTen: [UInt64] = (0...9).map { power in
+        (0..<power).reduce(1) { value, _ in value * 10 }
     }
 
     /// Returns the value rounded half to even to at most `fractionDigits` fraction digits, for

@@ -70,6 +70,16 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(limbs: Self.limbs(fromDigits: integerDigits), scale: fractionCount, isNegative: negative)
     }
 
+    /// The coefficient's magnitude when it has at most two limbs, so that it is below 10^18.
+    var coefficientBelowTenToThe18: UInt64? {
+        switch limbs.count {
+        case 0: return 0
+        case 1: return UInt64(limbs[0])
+        case 2: return UInt64(limbs[1]) * Self.limbBase + UInt64(limbs[0])
+        default: return nil
+        }
+    }
+
     /// The number of fraction digits of the value in plain notation: 5 for `27.47125`, 0 for `50`.
     public var fractionDigitCount: Int { scale }
 
