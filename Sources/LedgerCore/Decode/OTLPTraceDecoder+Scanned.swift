@@ -199,7 +199,9 @@ extension ScannedSpanReader {
             decoded.reserveCapacity(byteCount)
             var index = value.start
             var isZero = true
-            while index < value.end, let high = Self.nibble(bytes[index]), let low = Self.nibble(bytes[index + 1]) {
+            while index < value.end, let high = HexEncoding.nibble(bytes[index]),
+                let low = HexEncoding.nibble(bytes[index + 1])
+            {
                 let byte = high << 4 | low
                 isZero = isZero && byte == 0
                 decoded.append(byte)
@@ -213,15 +215,6 @@ extension ScannedSpanReader {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[value.start..<value.end]), as: UTF8.self)
         guard let decoded = OTLPTraceDecoder.spanID(text, byteCount: byteCount) else { throw Unread() }
         return decoded
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     /// Reads a count of nanoseconds written as a decimal string or a number.
