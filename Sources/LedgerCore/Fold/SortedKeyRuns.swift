@@ -98,7 +98,8 @@ struct TextRecord: SpillRecord {
 }
 
 /// One spill file of records in ascending order, each record at most once, with the first record
-/// and the offset of each block of about ``blockSize`` bytes kept in memory.
+/// and the offset of each block of about ``blockSize`` bytes kept in memory. ``SortedRunWriter``
+/// checks the order in debug builds, and its callers write each record once.
 final class SortedRun<Record: SpillRecord> {
     /// The bytes after which a writer starts a new block.
     static var blockSize: Int { 8 << 10 }

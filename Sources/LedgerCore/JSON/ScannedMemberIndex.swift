@@ -3,9 +3,9 @@
 /// comparing the name with every recorded key.
 ///
 /// For a key that occurs more than once in one object, the table contains its last occurrence, the
-/// one that ``JSONObject`` lookup returns. Keys are compared byte for byte, so the table answers
-/// for a `String` name exactly as `String` equality would only for keys without escapes and
-/// bytes above 0x7F (``ScannedMember/isPlainKey``).
+/// one that ``JSONObject`` lookup returns. Keys are compared byte for byte. So a lookup by a
+/// `String` name matches as `String` equality would only for keys without escapes and bytes
+/// above 0x7F (``ScannedMember/isPlainKey``).
 struct ScannedMemberIndex {
     /// Member indexes, -1 for an empty slot. Their count is a power of two.
     private(set) var slots: [Int32] = []
@@ -100,7 +100,7 @@ struct ScannedMemberIndex {
 /// The length, the first 8 bytes and the last 8 bytes of a key: all of a key of at most
 /// ``coveredLength`` bytes, so that such keys compare as three integers.
 struct KeyFingerprint: Equatable {
-    /// The longest key whose bytes the fingerprint contains in full.
+    /// The maximum length of a key whose bytes the fingerprint contains in full.
     static let coveredLength = 16
 
     var length: Int

@@ -32,9 +32,9 @@ extension Money {
         return isNegative ? -magnitude : magnitude
     }
 
-    /// Returns the value in nano-dollars, read from the coefficient without text, when it has at
-    /// most 9 fraction digits, a coefficient below 10^18 and fits in `Int64`; `nil` otherwise. Costs
-    /// priced with rates of at most three fraction digits per million tokens take this path.
+    /// Returns the value in nano-dollars, read from the coefficient without text, or `nil`. It needs
+    /// at most 9 fraction digits, a coefficient below 10^18 and a result that fits in `Int64`. Costs
+    /// priced with rates of at most three fraction digits per million tokens meet all three.
     func exactNanos() -> Int64? {
         guard fractionDigitCount <= 9, let magnitude = coefficientBelowTenToThe18 else { return nil }
         let (scaled, overflow) = magnitude.multipliedReportingOverflow(

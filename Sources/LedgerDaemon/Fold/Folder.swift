@@ -97,6 +97,7 @@ public struct Folder {
         // Taken out first, so that a fold that fails part way leaves nothing to go on from.
         let previous = retained.state
         retained.state = nil
+
         let folded = try store.database.readTransaction { () throws -> (RetainedFold.State, FoldResult) in
             let head = try store.foldHead()
             var state: RetainedFold.State
@@ -113,6 +114,7 @@ public struct Folder {
                         inputs: inputs, offsets: offsets, runtimeEvents: settings.runtimeWindow == .all ? .all : .none))
                 retained.lastMode = .full
             }
+
             let countBefore = state.fold.count
             var ticker = ProgressTicker(progress, interval: progressInterval)
             try store.forEachFoldRow(
@@ -123,6 +125,7 @@ public struct Folder {
             }
             retained.lastNewEvents = state.fold.count - countBefore
             state.head = head
+
             var windowEnd: Int64?
             let metrics: [RuntimeMetrics]
             if settings.runtimeWindow == .all {
@@ -132,11 +135,13 @@ public struct Folder {
                 metrics = try windowMetrics(
                     store: store, inputs: inputs, end: windowEnd, throughEventID: head.lastEventID)
             }
+
             // The state is returned after `result(of:)`, which settles the counters' spill files,
             // so that the kept sums are the ones just counted.
             let computed = try result(of: &state.fold, metrics: metrics, windowEnd: windowEnd, inputs: inputs)
             return (state, computed)
         }
+
         // The mark is written after the read. A store restored from a backup taken before this
         // write no longer contains it, so the next fold starts from no sums.
         var (state, computed) = folded
@@ -146,8 +151,8 @@ public struct Folder {
         return computed
     }
 
-    /// Returns the runtime metrics of the events in the runtime window that ends at `end`, read
-    /// through the index of start times; none without an `end`.
+    /// Returns the runtime metrics of the events in the runtime window that ends at `end`. They are
+    /// read through the index of start times. Without an `end` there are none.
     private func windowMetrics(store: Store, inputs: LedgerInputs, end: Int64?, throughEventID: Int64) throws
         -> [RuntimeMetrics]
     {
