@@ -52,11 +52,7 @@ struct ScannedSpanReader {
     /// Reads every span of `resourceSpans` and the names of their resources.
     mutating func readResourceSpans() throws(Unread) {
         cursor.enterContainer()
-        while cursor.nextElement() {
-            guard cursor.peek() == UInt8(ascii: "{") else {
-                cursor.skipValue()
-                continue
-            }
+        while nextObjectElement() {
             cursor.enterContainer()
             let firstSpan = spans.count
             var names: (serviceName: String?, hostName: String?) = (nil, nil)
@@ -86,12 +82,40 @@ struct ScannedSpanReader {
         return key
     }
 
-    private mutating func readResource() throws(Unread) -> (serviceName: String?, hostName: String?) {
+    /// Enters the object at the cursor, or skips any other value and returns `false`.
+    private mutating func enterObject() -> Bool {
         guard cursor.peek() == UInt8(ascii: "{") else {
             cursor.skipValue()
-            return (nil, nil)
+            return false
         }
         cursor.enterContainer()
+        return true
+    }
+
+    /// Enters the array at the cursor, or skips any other value and returns `false`.
+    private mutating func enterArray() -> Bool {
+        guard cursor.peek() == UInt8(ascii: "[") else {
+            cursor.skipValue()
+            return false
+        }
+        cursor.enterContainer()
+        return true
+    }
+
+    /// Moves to the next element of the array being read that is an object, skipping the others.
+    /// Returns `false` after the last element.
+    private mutating func nextObjectElement() -> Bool {
+        while cursor.nextElement() {
+            if cursor.peek() == UInt8(ascii: "{") {
+                return true
+            }
+            cursor.skipValue()
+        }
+        return false
+    }
+
+    private mutating func readResource() throws(Unread) -> (serviceName: String?, hostName: String?) {
+        guard enterObject() else { return (nil, nil) }
         var names: (serviceName: String?, hostName: String?) = (nil, nil)
         while let key = try nextKey() {
             guard OTLPName.attributes.equals(bytes, key.start, key.end) else {
@@ -108,16 +132,8 @@ struct ScannedSpanReader {
     }
 
     private mutating func readScopeSpans() throws(Unread) {
-        guard cursor.peek() == UInt8(ascii: "[") else {
-            cursor.skipValue()
-            return
-        }
-        cursor.enterContainer()
-        while cursor.nextElement() {
-            guard cursor.peek() == UInt8(ascii: "{") else {
-                cursor.skipValue()
-                continue
-            }
+        guard enterArray() else { return }
+        while nextObjectElement() {
             cursor.enterContainer()
             let firstSpan = spans.count
             while let key = try nextKey() {
@@ -132,11 +148,7 @@ struct ScannedSpanReader {
     }
 
     private mutating func readSpans() throws(Unread) {
-        guard cursor.peek() == UInt8(ascii: "[") else {
-            cursor.skipValue()
-            return
-        }
-        cursor.enterContainer()
+        guard enterArray() else { return }
         while cursor.nextElement() {
             guard cursor.peek() == UInt8(ascii: "{") else {
                 cursor.skipValue()
@@ -184,11 +196,7 @@ struct ScannedSpanReader {
     }
 
     private mutating func readStatusCode() throws(Unread) -> JSONTextRange? {
-        guard cursor.peek() == UInt8(ascii: "{") else {
-            cursor.skipValue()
-            return nil
-        }
-        cursor.enterContainer()
+        guard enterObject() else { return nil }
         var code: JSONTextRange?
         while let key = try nextKey() {
             if OTLPName.code.equals(bytes, key.start, key.end) {
@@ -203,16 +211,8 @@ struct ScannedSpanReader {
     /// Appends the attributes of the array at the cursor that have a string `key` and a `value`
     /// object with a member, as ``OTLPTraceDecoder/attributes(of:)`` keeps them.
     private mutating func readAttributes() throws(Unread) {
-        guard cursor.peek() == UInt8(ascii: "[") else {
-            cursor.skipValue()
-            return
-        }
-        cursor.enterContainer()
-        while cursor.nextElement() {
-            guard cursor.peek() == UInt8(ascii: "{") else {
-                cursor.skipValue()
-                continue
-            }
+        guard enterArray() else { return }
+        while nextObjectElement() {
             if let attribute = readCompactAttribute() {
                 attributes.append(attribute)
                 continue
@@ -266,11 +266,7 @@ struct ScannedSpanReader {
     /// Returns the value of the first member of the object at the cursor, whatever its name, or
     /// `nil` for an empty object or another kind of value.
     private mutating func readFirstMember() -> JSONTextRange? {
-        guard cursor.peek() == UInt8(ascii: "{") else {
-            cursor.skipValue()
-            return nil
-        }
-        cursor.enterContainer()
+        guard enterObject() else { return nil }
         guard cursor.nextMember() != nil else { return nil }
         let first = cursor.readValue()
         while cursor.nextMember() != nil {
