@@ -22,22 +22,13 @@ struct NotifyRunLoopTests {
         defer { harness.cleanUp() }
         try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
         let socket = try NotifySocket()
-        let process = Process()
-        process.executableURL = Harness.binary
         let config = harness.root.appendingPathComponent("tokenledgerd.conf")
         try Data("[daemon]\nfold_interval = 60\n".utf8).write(to: config)
-        process.arguments = [
-            "run", "--spool", harness.spool.path, "--state-dir", harness.state.path, "--poll-interval", "0.1",
-            "--config", config.path,
-        ]
-        process.currentDirectoryURL = Harness.packageRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = socket.address
-        environment["WATCHDOG_USEC"] = "2000000"
-        environment["WATCHDOG_PID"] = nil
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try socket.startDaemon(
+            [
+                "run", "--spool", harness.spool.path, "--state-dir", harness.state.path, "--poll-interval", "0.1",
+                "--config", config.path,
+            ], watchdogMicroseconds: 2_000_000)
         defer {
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)

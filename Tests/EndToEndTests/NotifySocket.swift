@@ -56,3 +56,22 @@ final class NotifySocket {
         return String(decoding: buffer.prefix(count), as: UTF8.self)
     }
 }
+
+extension NotifySocket {
+    /// Starts the daemon binary with `arguments` in the package root, as systemd would with this
+    /// socket and a watchdog of `watchdogMicroseconds`. Standard error is discarded.
+    func startDaemon(_ arguments: [String], watchdogMicroseconds: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Harness.packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = address
+        environment["WATCHDOG_USEC"] = "\(watchdogMicroseconds)"
+        environment["WATCHDOG_PID"] = nil
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}

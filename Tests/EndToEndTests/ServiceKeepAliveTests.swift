@@ -86,17 +86,8 @@ struct ServiceKeepAliveTests {
         defer { harness.cleanUp() }
         try harness.addFixtures(["cliproxyapi/usage-queue.jsonl"])
         let socket = try NotifySocket()
-        let process = Process()
-        process.executableURL = Harness.binary
-        process.arguments = ["run", "--spool", harness.spool.path, "--state-dir", harness.state.path]
-        process.currentDirectoryURL = Harness.packageRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = socket.address
-        environment["WATCHDOG_USEC"] = "30000000"
-        environment["WATCHDOG_PID"] = nil
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try socket.startDaemon(
+            ["run", "--spool", harness.spool.path, "--state-dir", harness.state.path], watchdogMicroseconds: 30_000_000)
         defer {
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
