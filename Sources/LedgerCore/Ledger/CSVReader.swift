@@ -24,8 +24,16 @@ public enum CSVReader {
     /// - Throws: ``LedgerInputError`` with code `invalidCSV` for a quoted field that never closes
     ///   or a field that is not valid UTF-8.
     public static func records(in bytes: some Collection<UInt8>) throws(LedgerInputError) -> [CSVRecord] {
-        var parser = Parser(bytes: Array(bytes))
-        return try parser.parse()
+        var parser = Parser()
+        let parsed = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(LedgerInputError) in try parser.parse(buffer) }
+        }
+        if let parsed {
+            return try parsed.get()
+        }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(LedgerInputError) in
+            try parser.parse(buffer)
+        }
     }
 }
 
@@ -37,21 +45,18 @@ private struct Parser {
         case quoteInQuoted
     }
 
-    let bytes: [UInt8]
-    var index = 0
     var line = 1
     var records: [CSVRecord] = []
     var fields: [String] = []
+    /// The bytes of a field that is not one run of the input: a quoted field, or text after its
+    /// closing quote.
     var field: [UInt8] = []
     var recordLine = 1
     var isRecordEmpty = true
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
-    }
-
-    mutating func parse() throws(LedgerInputError) -> [CSVRecord] {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(LedgerInputError) -> [CSVRecord] {
+        var index = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             index = 3
         }
         var state = State.fieldStart
@@ -68,24 +73,44 @@ private struct Parser {
                     state = .quoted
                 } else if byte == UInt8(ascii: ",") {
                     isRecordEmpty = false
-                    try endField()
+                    try endField(UnsafeBufferPointer(start: nil, count: 0))
                 } else if byte == 0x0D || byte == 0x0A {
-                    consumeLineBreak(byte)
+                    index = Self.skipLineBreak(byte, in: bytes, at: index)
+                    line += 1
                     try endRecord()
                 } else {
                     isRecordEmpty = false
-                    field.append(byte)
-                    state = .unquoted
+                    // An unquoted field is the run of bytes up to the next comma or line break,
+                    // read in place. A quote inside it is text.
+                    let start = index - 1
+                    while index < bytes.count, !Self.endsUnquotedField(bytes[index]) {
+                        index += 1
+                    }
+                    guard index < bytes.count else {
+                        // The input ends inside the field; the end of input closes it below.
+                        field.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                        state = .unquoted
+                        continue
+                    }
+                    try endField(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    let delimiter = bytes[index]
+                    index += 1
+                    if delimiter != UInt8(ascii: ",") {
+                        index = Self.skipLineBreak(delimiter, in: bytes, at: index)
+                        line += 1
+                        try finishRecord()
+                    }
                 }
             case .unquoted, .quoteInQuoted:
                 if byte == UInt8(ascii: "\"") && state == .quoteInQuoted {
                     field.append(byte)
                     state = .quoted
                 } else if byte == UInt8(ascii: ",") {
-                    try endField()
+                    try endBufferedField()
                     state = .fieldStart
                 } else if byte == 0x0D || byte == 0x0A {
-                    consumeLineBreak(byte)
+                    index = Self.skipLineBreak(byte, in: bytes, at: index)
+                    line += 1
                     try endRecord()
                     state = .fieldStart
                 } else {
@@ -114,16 +139,23 @@ private struct Parser {
         return records
     }
 
-    /// Counts the line break that starts with `byte` and skips the LF of a CRLF pair.
-    mutating func consumeLineBreak(_ byte: UInt8) {
-        if byte == 0x0D, index < bytes.count, bytes[index] == 0x0A {
-            index += 1
-        }
-        line += 1
+    @inline(__always)
+    private static func endsUnquotedField(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == 0x0D || byte == 0x0A
     }
 
-    mutating func endField() throws(LedgerInputError) {
-        guard let text = String(validating: field, as: UTF8.self) else {
+    /// Returns the index after the line break that starts with `byte`, skipping the LF of a CRLF
+    /// pair. `index` is the position after `byte`.
+    private static func skipLineBreak(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        if byte == 0x0D, index < bytes.count, bytes[index] == 0x0A {
+            return index + 1
+        }
+        return index
+    }
+
+    /// Appends `bytes` as the next field of the record.
+    mutating func endField(_ bytes: UnsafeBufferPointer<UInt8>) throws(LedgerInputError) {
+        guard let text = Self.text(bytes) else {
             throw LedgerInputError(
                 code: .invalidCSV,
                 message: "field \(fields.count + 1) is not valid UTF-8; save the table as UTF-8",
@@ -131,6 +163,12 @@ private struct Parser {
             )
         }
         fields.append(text)
+    }
+
+    /// Appends the bytes gathered in `field` as the next field of the record.
+    mutating func endBufferedField() throws(LedgerInputError) {
+        let bytes = field
+        try bytes.withUnsafeBufferPointer { buffer throws(LedgerInputError) in try endField(buffer) }
         field.removeAll(keepingCapacity: true)
     }
 
@@ -138,9 +176,34 @@ private struct Parser {
         if isRecordEmpty {
             return
         }
-        try endField()
+        try endBufferedField()
+        try finishRecord()
+    }
+
+    /// Appends the record whose last field has been added.
+    mutating func finishRecord() throws(LedgerInputError) {
         records.append(CSVRecord(line: recordLine, fields: fields))
         fields.removeAll(keepingCapacity: true)
         isRecordEmpty = true
+    }
+
+    /// Returns `bytes` as a string; `nil` when they are not valid UTF-8.
+    ///
+    /// Decoding replaces each invalid sequence with U+FFFD and leaves valid input unchanged, so
+    /// the input was valid exactly when the decoded bytes equal it. ASCII input needs no check.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var isASCII = true
+        for byte in bytes where byte >= 0x80 {
+            isASCII = false
+            break
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        if isASCII {
+            return text
+        }
+        let isValid = text.withUTF8 { decoded in
+            decoded.count == bytes.count && decoded.elementsEqual(bytes)
+        }
+        return isValid ? text : nil
     }
 }

@@ -1,0 +1,250 @@
+import Testing
+
+@testable import LedgerCore
+
+/// The CSV reader, ledger slugs and whitespace stripping checked against straightforward
+/// reference versions on many generated inputs.
+@Suite("Ledger text fast paths")
+struct LedgerTextFastPathTests {
+    /// Bytes that exercise every state of the CSV reader: quotes, commas, each line break,
+    /// multi-byte UTF-8, invalid UTF-8 and the byte-order mark.
+    private static let csvPieces: [[UInt8]] = [
+        Array("a".utf8), Array("model".utf8), Array("\"".utf8), Array(",".utf8), Array("\n".utf8),
+        Array("\r".utf8), Array("\r\n".utf8), Array(" ".utf8), Array("é".utf8), Array("—".utf8),
+        Array("\"\"".utf8), [0xFF], [0xC3], [0xEF, 0xBB, 0xBF], Array("12.5".utf8),
+    ]
+
+    @Test("CSV reader matches reference")
+    func csvMatchesReference() {
+        var generator = SplitMixGenerator(seed: 0x00C5_F00D)
+        var failures = 0
+        var invalidInputs = 0
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            if Int.random(in: 0..<8, using: &generator) == 0 {
+                bytes = [0xEF, 0xBB, 0xBF]
+            }
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                bytes += Self.csvPieces.randomElement(using: &generator)!
+            }
+            var reference = ReferenceCSVParser(bytes: bytes)
+            let expected = Result { () throws(LedgerInputError) in try reference.parse() }
+            let actual = Result { () throws(LedgerInputError) in try CSVReader.records(in: bytes) }
+            if case .failure = expected {
+                invalidInputs += 1
+            }
+            if expected != actual {
+                failures += 1
+            }
+        }
+        #expect(failures == 0)
+        // Both outcomes occur often enough to be compared.
+        #expect(invalidInputs > 1_000)
+        #expect(invalidInputs < 19_000)
+    }
+
+    @Test("CSV reader reads non-contiguous input")
+    func csvFromNonContiguousInput() throws {
+        let text = "a,\"b\"\"c\",d\r\ne,f"
+        let records = try CSVReader.records(in: Array(text.utf8).lazy.map { $0 })
+        #expect(records.map(\.fields) == [["a", "b\"c", "d"], ["e", "f"]])
+        #expect(records.map(\.line) == [1, 2])
+    }
+
+    /// Scalars for slugs and stripping: ASCII of every class, whitespace of both kinds, and
+    /// scalars whose lowercase mapping is ASCII, several scalars or themselves.
+    private static let textScalars: [Unicode.Scalar] = [
+        "a", "Z", "m", "0", "9", " ", "-", ".", "(", ")", "\t", "\n", "\u{1C}", "\u{0B}", "\u{85}", "\u{A0}",
+        "\u{2003}", "\u{3000}", "\u{212A}", "\u{130}", "é", "É", "ß", "—", "中", "\u{1F600}", "\u{0}",
+    ]
+
+    @Test("ledger slug matches reference")
+    func slugMatchesReference() {
+        var generator = SplitMixGenerator(seed: 0x5106)
+        for _ in 0..<20_000 {
+            let text = Self.randomText(using: &generator)
+            #expect(LedgerSlug.make(text) == Self.referenceSlug(text), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test("whitespace strip matches reference")
+    func stripMatchesReference() {
+        var generator = SplitMixGenerator(seed: 0x571F)
+        for _ in 0..<20_000 {
+            let text = Self.randomText(using: &generator)
+            let stripped = LedgerSlug.stripPythonWhitespace(text)
+            let expected = Self.referenceStrip(text)
+            #expect(Array(stripped.utf8) == Array(expected.utf8), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    private static func randomText(using generator: inout SplitMixGenerator) -> String {
+        var scalars = String.UnicodeScalarView()
+        for _ in 0..<Int.random(in: 0...8, using: &generator) {
+            scalars.append(textScalars.randomElement(using: &generator)!)
+        }
+        return String(scalars)
+    }
+
+    /// The slug rule lowering every scalar through its full Unicode mapping.
+    private static func referenceSlug(_ text: String) -> String {
+        var output: [UInt8] = []
+        var isPendingHyphen = false
+        for scalar in text.unicodeScalars {
+            for lowered in scalar.properties.lowercaseMapping.unicodeScalars {
+                guard lowered.isASCII, ("a"..."z").contains(lowered) || ("0"..."9").contains(lowered) else {
+                    isPendingHyphen = true
+                    continue
+                }
+                if isPendingHyphen, !output.isEmpty {
+                    output.append(UInt8(ascii: "-"))
+                }
+                isPendingHyphen = false
+                output.append(UInt8(lowered.value))
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func referenceStrip(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !LedgerSlug.isPythonWhitespace($0) }),
+            let last = scalars.lastIndex(where: { !LedgerSlug.isPythonWhitespace($0) })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}
+
+/// A seeded generator, so that a failure repeats.
+struct SplitMixGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
+/// The CSV reader as first written: one byte at a time through a state machine, each field
+/// gathered in a buffer and checked with `String(validating:as:)`.
+private struct ReferenceCSVParser {
+    enum State {
+        case fieldStart
+        case unquoted
+        case quoted
+        case quoteInQuoted
+    }
+
+    let bytes: [UInt8]
+    var index = 0
+    var line = 1
+    var records: [CSVRecord] = []
+    var fields: [String] = []
+    var field: [UInt8] = []
+    var recordLine = 1
+    var isRecordEmpty = true
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    mutating func parse() throws(LedgerInputError) -> [CSVRecord] {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            index = 3
+        }
+        var state = State.fieldStart
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch state {
+            case .fieldStart:
+                if isRecordEmpty {
+                    recordLine = line
+                }
+                if byte == UInt8(ascii: "\"") {
+                    isRecordEmpty = false
+                    state = .quoted
+                } else if byte == UInt8(ascii: ",") {
+                    isRecordEmpty = false
+                    try endField()
+                } else if byte == 0x0D || byte == 0x0A {
+                    consumeLineBreak(byte)
+                    try endRecord()
+                } else {
+                    isRecordEmpty = false
+                    field.append(byte)
+                    state = .unquoted
+                }
+            case .unquoted, .quoteInQuoted:
+                if byte == UInt8(ascii: "\"") && state == .quoteInQuoted {
+                    field.append(byte)
+                    state = .quoted
+                } else if byte == UInt8(ascii: ",") {
+                    try endField()
+                    state = .fieldStart
+                } else if byte == 0x0D || byte == 0x0A {
+                    consumeLineBreak(byte)
+                    try endRecord()
+                    state = .fieldStart
+                } else {
+                    field.append(byte)
+                    state = .unquoted
+                }
+            case .quoted:
+                if byte == UInt8(ascii: "\"") {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == 0x0A || (byte == 0x0D && (index >= bytes.count || bytes[index] != 0x0A)) {
+                        line += 1
+                    }
+                    field.append(byte)
+                }
+            }
+        }
+        if state == .quoted {
+            throw LedgerInputError(
+                code: .invalidCSV,
+                message: "a quoted field is not closed before the end of the input; add the closing quote",
+                line: recordLine
+            )
+        }
+        try endRecord()
+        return records
+    }
+
+    mutating func consumeLineBreak(_ byte: UInt8) {
+        if byte == 0x0D, index < bytes.count, bytes[index] == 0x0A {
+            index += 1
+        }
+        line += 1
+    }
+
+    mutating func endField() throws(LedgerInputError) {
+        guard let text = String(validating: field, as: UTF8.self) else {
+            throw LedgerInputError(
+                code: .invalidCSV,
+                message: "field \(fields.count + 1) is not valid UTF-8; save the table as UTF-8",
+                line: recordLine
+            )
+        }
+        fields.append(text)
+        field.removeAll(keepingCapacity: true)
+    }
+
+    mutating func endRecord() throws(LedgerInputError) {
+        if isRecordEmpty {
+            return
+        }
+        try endField()
+        records.append(CSVRecord(line: recordLine, fields: fields))
+        fields.removeAll(keepingCapacity: true)
+        isRecordEmpty = true
+    }
+}
