@@ -85,39 +85,41 @@ extension Store {
         let usageStates = EnumColumn<UsageState>()
         let qualities = EnumColumn<UsageQuality>()
         while try statement.step() {
-            let (pairNumber, provider, model) = statement.withTextBytes(1) { providerBytes in
-                statement.withTextBytes(2) { modelBytes in
+            let (pairNumber, provider, model) = statement.column(1).withTextBytes { providerBytes in
+                statement.column(2).withTextBytes { modelBytes in
                     pairs.interner.intern(providerBytes, modelBytes)
                 }
             }
-            let session = statement.withTextBytes(3) { bytes -> String? in
+            let session = statement.column(3).withTextBytes { bytes -> String? in
                 guard let bytes, !bytes.isEmpty else { return nil }
                 return sessions.text(bytes)
             }
+            let cost = statement.column(20)
             let pricing: PricingState
-            if statement.isNull(18) || statement.isNull(19) {
+            if statement.column(18).isNull || statement.column(19).isNull {
                 pricing = .unpriced
             } else {
-                pricing = statement.isNull(20) ? .usageMissing : .priced
+                pricing = cost.isNull ? .usageMissing : .priced
             }
             var row = FoldRow(
-                shape: shapes.value(statement, 0) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
+                shape: shapes.value(statement.column(0)) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
                 model: model, sessionID: session,
-                requestKey: statement.withTextBytes(4) { RequestKey(bytes: $0) },
-                startedAtNanoseconds: statement.int64(5), latencyMilliseconds: statement.optionalInt64(6),
-                timeToFirstTokenMilliseconds: statement.optionalInt64(7),
-                status: statuses.value(statement, 8) ?? .failed,
-                statusCode: statement.optionalInt64(9).map { Int($0) },
+                requestKey: statement.column(4).withTextBytes { RequestKey(bytes: $0) },
+                startedAtNanoseconds: statement.column(5).int64,
+                latencyMilliseconds: statement.column(6).optionalInt64,
+                timeToFirstTokenMilliseconds: statement.column(7).optionalInt64,
+                status: statuses.value(statement.column(8)) ?? .failed,
+                statusCode: statement.column(9).optionalInt64.map { Int($0) },
                 buckets: TokenBuckets(
-                    inputUncached: statement.int64(10), cacheRead: statement.int64(11),
-                    cacheWrite: statement.int64(12), output: statement.int64(13), reasoning: statement.int64(14),
-                    unclassified: statement.int64(15)),
-                usageState: usageStates.value(statement, 16) ?? .missing,
-                quality: qualities.value(statement, 17) ?? .complete, pricing: pricing,
-                costNanos: pricing == .priced ? statement.int64(20) : nil,
-                costIsEstimated: pricing != .unpriced && statement.int64(21) != 0)
-            row.toolInputTokens = statement.int64(22)
-            row.toolOutputTokens = statement.int64(23)
+                    inputUncached: statement.column(10).int64, cacheRead: statement.column(11).int64,
+                    cacheWrite: statement.column(12).int64, output: statement.column(13).int64,
+                    reasoning: statement.column(14).int64, unclassified: statement.column(15).int64),
+                usageState: usageStates.value(statement.column(16)) ?? .missing,
+                quality: qualities.value(statement.column(17)) ?? .complete, pricing: pricing,
+                costNanos: pricing == .priced ? cost.int64 : nil,
+                costIsEstimated: pricing != .unpriced && statement.column(21).int64 != 0)
+            row.toolInputTokens = statement.column(22).int64
+            row.toolOutputTokens = statement.column(23).int64
             try body(row)
         }
     }
@@ -307,9 +309,9 @@ private struct RepeatedText {
 private struct EnumColumn<Value: RawRepresentable & CaseIterable> where Value.RawValue == String {
     private let cases: [(bytes: [UInt8], value: Value)] = Value.allCases.map { (Array($0.rawValue.utf8), $0) }
 
-    /// Returns column `index` as a value; `nil` for `NULL` or an unknown raw value.
-    func value(_ statement: Statement, _ index: Int32) -> Value? {
-        statement.withTextBytes(index) { bytes in
+    /// Returns the column as a value; `nil` for `NULL` or an unknown raw value.
+    func value(_ column: ColumnValue) -> Value? {
+        column.withTextBytes { bytes in
             guard let bytes else { return nil }
             for entry in cases where entry.bytes.hasSameBytes(as: bytes) {
                 return entry.value
