@@ -1,9 +1,10 @@
+import Glibc
 import Testing
 
 @testable import LedgerCore
 
-/// The CSV reader, ledger slugs and whitespace stripping checked against straightforward
-/// reference versions on many generated inputs.
+/// The CSV reader, ledger slugs, join keys, whitespace stripping and six-decimal text checked
+/// against straightforward reference versions on many generated inputs.
 @Suite("Ledger text fast paths")
 struct LedgerTextFastPathTests {
     /// Bytes that exercise every state of the CSV reader: quotes, commas, each line break,
@@ -54,7 +55,8 @@ struct LedgerTextFastPathTests {
     /// Scalars for slugs and stripping: ASCII of every class, whitespace of both kinds, and
     /// scalars whose lowercase mapping is ASCII, several scalars or themselves.
     private static let textScalars: [Unicode.Scalar] = [
-        "a", "Z", "m", "0", "9", " ", "-", ".", "(", ")", "\t", "\n", "\u{1C}", "\u{0B}", "\u{85}", "\u{A0}",
+        "a", "Z", "m", "0", "9", " ", "-", ".", "(", ")", "@", "[", "`", "{", "_", "\u{7F}", "\t", "\n", "\u{1C}",
+        "\u{0B}", "\u{85}", "\u{A0}",
         "\u{2003}", "\u{3000}", "\u{212A}", "\u{130}", "é", "É", "ß", "—", "中", "\u{1F600}", "\u{0}",
     ]
 
@@ -78,6 +80,71 @@ struct LedgerTextFastPathTests {
         }
     }
 
+    @Test("join key matches reference")
+    func joinKeyMatchesReference() {
+        var generator = SplitMixGenerator(seed: 0x701_4E)
+        for _ in 0..<20_000 {
+            let text = Self.randomText(using: &generator)
+            #expect(LedgerSlug.makeJoinKey(text) == Self.referenceJoinKey(text), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test("six decimals match printf")
+    func sixDecimalsMatchPrintf() {
+        var generator = SplitMixGenerator(seed: 0x6D)
+        var values: [Double] = [
+            0, -0.0, 0.5, 1e-7, -1e-7, 0.0000005, 0.0000015, 2.5e-6, 1e300, -1e300, .greatestFiniteMagnitude,
+        ]
+        for _ in 0..<20_000 {
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: values.append(Double(bitPattern: generator.next()))
+            case 1: values.append(Double.random(in: -2_000...2_000, using: &generator))
+            default: values.append(Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / 2_000_000)
+            }
+        }
+        var mismatches = 0
+        for value in values where value.isFinite {
+            if PythonFloatFormat.fixedSixDecimals(value) != Self.referenceSixDecimals(value) {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    /// Formats `%.6f` through `vsnprintf` into an array, as the formatter first did.
+    private static func referenceSixDecimals(_ value: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 400)
+        let count = withVaList([value]) { arguments in
+            vsnprintf(&buffer, buffer.count, "%.6f", arguments)
+        }
+        return String(decoding: buffer.prefix(Int(count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Makes the join key by looking up every scalar's properties.
+    private static func referenceJoinKey(_ text: String) -> String {
+        var output = ""
+        var isPendingHyphen = false
+        for scalar in text.unicodeScalars {
+            let isLetterOrNumber: Bool
+            switch scalar.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+                isLetterOrNumber = true
+            default:
+                isLetterOrNumber = scalar.properties.numericType != nil
+            }
+            guard isLetterOrNumber else {
+                isPendingHyphen = true
+                continue
+            }
+            if isPendingHyphen, !output.isEmpty {
+                output.unicodeScalars.append("-")
+            }
+            isPendingHyphen = false
+            output.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+        }
+        return output
+    }
+
     private static func randomText(using generator: inout SplitMixGenerator) -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...8, using: &generator) {
@@ -86,7 +153,7 @@ struct LedgerTextFastPathTests {
         return String(scalars)
     }
 
-    /// The slug rule lowering every scalar through its full Unicode mapping.
+    /// Makes the slug by lowering every scalar through its full Unicode mapping.
     private static func referenceSlug(_ text: String) -> String {
         var output: [UInt8] = []
         var isPendingHyphen = false

@@ -34,8 +34,8 @@ public enum LedgerSlug {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Appends a lowercased ASCII byte to a slug: a letter or digit after the `-` of a pending
-    /// run, any other byte as the start or part of such a run.
+    /// Appends a lowercased ASCII byte to a slug. A letter or digit goes after the `-` of a
+    /// pending run, and any other byte starts or extends such a run.
     @inline(__always)
     private static func appendSlugByte(_ lowered: UInt8, to output: inout [UInt8], isPendingHyphen: inout Bool) {
         guard let byte = asciiSlugByte(Unicode.Scalar(lowered)) else {
@@ -58,6 +58,26 @@ public enum LedgerSlug {
         var output = ""
         var isPendingHyphen = false
         for scalar in text.unicodeScalars {
+            // The ASCII letters and digits are the only ASCII scalars that count as letters or
+            // numbers, and they lowercase within ASCII, so they skip the property lookups.
+            if scalar.isASCII {
+                var byte = UInt8(scalar.value)
+                let isLetter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+                guard isLetter || isDigit else {
+                    isPendingHyphen = true
+                    continue
+                }
+                if isLetter {
+                    byte |= 0x20
+                }
+                if isPendingHyphen, !output.isEmpty {
+                    output.unicodeScalars.append("-")
+                }
+                isPendingHyphen = false
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+                continue
+            }
             guard isLetterOrNumber(scalar) else {
                 isPendingHyphen = true
                 continue
