@@ -101,7 +101,7 @@ extension Store {
             } else {
                 pricing = cost.isNull ? .usageMissing : .priced
             }
-            var row = FoldRow(
+            let row = FoldRow(
                 shape: shapes.value(statement.column(0)) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
                 model: model, sessionID: session,
                 requestKey: statement.column(4).withTextBytes { RequestKey(bytes: $0) },
@@ -117,9 +117,8 @@ extension Store {
                 usageState: usageStates.value(statement.column(16)) ?? .missing,
                 quality: qualities.value(statement.column(17)) ?? .complete, pricing: pricing,
                 costNanos: pricing == .priced ? cost.int64 : nil,
-                costIsEstimated: pricing != .unpriced && statement.column(21).int64 != 0)
-            row.toolInputTokens = statement.column(22).int64
-            row.toolOutputTokens = statement.column(23).int64
+                costIsEstimated: pricing != .unpriced && statement.column(21).int64 != 0,
+                toolInputTokens: statement.column(22).int64, toolOutputTokens: statement.column(23).int64)
             try body(row)
         }
     }

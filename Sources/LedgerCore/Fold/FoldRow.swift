@@ -53,7 +53,7 @@ public struct FoldRow: Sendable {
         requestKey: RequestKey, startedAtNanoseconds: Int64, latencyMilliseconds: Int64?,
         timeToFirstTokenMilliseconds: Int64?, status: EventStatus, statusCode: Int?, buckets: TokenBuckets,
         usageState: UsageState, quality: UsageQuality, pricing: PricingState, costNanos: Int64?,
-        costIsEstimated: Bool
+        costIsEstimated: Bool, toolInputTokens: Int64 = 0, toolOutputTokens: Int64 = 0
     ) {
         self.shape = shape
         self.pairNumber = pairNumber
@@ -72,6 +72,8 @@ public struct FoldRow: Sendable {
         self.pricing = pricing
         self.costNanos = costNanos
         self.costIsEstimated = costIsEstimated
+        self.toolInputTokens = toolInputTokens
+        self.toolOutputTokens = toolOutputTokens
     }
 
     /// Creates the row of `event`, numbered by `numbering`.
