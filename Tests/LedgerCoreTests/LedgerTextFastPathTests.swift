@@ -315,3 +315,110 @@ private struct ReferenceCSVParser {
         isRecordEmpty = true
     }
 }
+
+/// The benchmark table read from only the columns it uses, checked against the table built from
+/// every decoded record as it first was.
+@Suite("Benchmark table columns")
+struct BenchmarkTableColumnTests {
+    private static let headers = [
+        "benchmark", "model", "is_missing", "value_primary", "row_id", "notes", "benchmark", "",
+    ]
+    private static let cells = [
+        "Input Price", "Output Price", " GPQA ", "Claude Opus 4.6", "gpt-5", "0", "1", " 2 ", "x", "",
+        "$2.00", "$4.00 (>200k)", "\"a,b\"", "\"q\"\"q\"", "—", "é",
+    ]
+
+    @Test("table matches decoded records")
+    func tableMatchesRecords() {
+        var generator = SplitMixGenerator(seed: 0xBE4C)
+        var mismatches = 0
+        var tables = 0
+        for _ in 0..<5_000 {
+            var header = Self.headers.shuffled(using: &generator)
+            header.removeLast(Int.random(in: 0...2, using: &generator))
+            var text = header.joined(separator: ",") + "\n"
+            for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                var fields: [String]
+                if Bool.random(using: &generator) {
+                    // A well-formed record, so that many tables read through to the end.
+                    fields = header.map { name in
+                        name == "is_missing"
+                            ? ["0", "1", " 2 "].randomElement(using: &generator)!
+                            : Self.cells.randomElement(using: &generator)!
+                    }
+                } else {
+                    let count = Int.random(in: 0...(header.count + 1), using: &generator)
+                    fields = (0..<count).map { _ in Self.cells.randomElement(using: &generator)! }
+                }
+                text += fields.joined(separator: ",")
+                text += Bool.random(using: &generator) ? "\n" : "\r\n"
+            }
+            var bytes = Array(text.utf8)
+            if Int.random(in: 0..<20, using: &generator) == 0 {
+                bytes.insert(0xFF, at: Int.random(in: 0...bytes.count, using: &generator))
+            }
+            let expected = Result { () throws(LedgerInputError) in try Self.referenceTable(bytes) }
+            let actual = Result { () throws(LedgerInputError) in try BenchmarkTable(csv: bytes) }
+            if expected != actual {
+                mismatches += 1
+            }
+            if case .success(let table) = actual, !table.rows.isEmpty {
+                tables += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(tables > 300)
+    }
+
+    /// Builds the table from ``CSVReader/records(in:)``, as the initializer first did.
+    private static func referenceTable(_ bytes: [UInt8]) throws(LedgerInputError) -> BenchmarkTable {
+        let records = try CSVReader.records(in: bytes)
+        guard let header = records.first else { return BenchmarkTable(rows: []) }
+        var columns: [String: Int] = [:]
+        for (position, name) in header.fields.enumerated() {
+            columns[name] = position
+        }
+        func requireColumn(_ name: String) throws(LedgerInputError) -> Int {
+            guard let position = columns[name] else {
+                throw LedgerInputError(
+                    code: .missingColumn,
+                    message: "the header has no \(name) column; expected benchmark, model, value_primary, is_missing",
+                    line: header.line)
+            }
+            return position
+        }
+        let benchmarkColumn = try requireColumn("benchmark")
+        let modelColumn = try requireColumn("model")
+        let isMissingColumn = try requireColumn("is_missing")
+        let valueColumn = columns["value_primary"]
+        var rows: [BenchmarkRow] = []
+        for record in records.dropFirst() {
+            func requireCell(_ position: Int, _ name: String) throws(LedgerInputError) -> String {
+                guard position < record.fields.count else {
+                    throw LedgerInputError(
+                        code: .invalidRecord,
+                        message: "the record has \(record.fields.count) fields and no \(name) value", line: record.line)
+                }
+                return record.fields[position]
+            }
+            let benchmark = try requireCell(benchmarkColumn, "benchmark")
+            let model = try requireCell(modelColumn, "model")
+            let isMissingText = try requireCell(isMissingColumn, "is_missing")
+            guard let isMissing = Int(LedgerSlug.stripPythonWhitespace(isMissingText)).map({ $0 != 0 }) else {
+                throw LedgerInputError(
+                    code: .invalidRecord,
+                    message: "is_missing is \"\(isMissingText.prefix(40))\", not an integer; use 0 or 1",
+                    line: record.line)
+            }
+            var valuePrimary = ""
+            if let valueColumn, valueColumn < record.fields.count {
+                valuePrimary = record.fields[valueColumn]
+            }
+            rows.append(
+                BenchmarkRow(
+                    benchmark: LedgerSlug.stripPythonWhitespace(benchmark),
+                    model: LedgerSlug.stripPythonWhitespace(model), valuePrimary: valuePrimary, isMissing: isMissing))
+        }
+        return BenchmarkTable(rows: rows)
+    }
+}

@@ -24,6 +24,17 @@ public enum CSVReader {
     /// - Throws: ``LedgerInputError`` with code `invalidCSV` for a quoted field that never closes
     ///   or a field that is not valid UTF-8.
     public static func records(in bytes: some Collection<UInt8>) throws(LedgerInputError) -> [CSVRecord] {
+        let table = try self.table(in: bytes)
+        return (0..<table.recordCount).map { record in
+            CSVRecord(
+                line: table.line(ofRecord: record),
+                fields: (0..<table.fieldCount(ofRecord: record)).map { table.field($0, ofRecord: record) })
+        }
+    }
+
+    /// Reads every record of `bytes` as ``records(in:)`` does, with the same errors, but keeps
+    /// the fields as bytes, so that a reader decodes only the fields it uses.
+    static func table(in bytes: some Collection<UInt8>) throws(LedgerInputError) -> CSVTable {
         var parser = Parser()
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(LedgerInputError) in try parser.parse(buffer) }
@@ -37,6 +48,40 @@ public enum CSVReader {
     }
 }
 
+/// The records of a CSV text, each field kept as its bytes with quotes removed and doubled quotes
+/// undone. Every field has been checked to be valid UTF-8.
+struct CSVTable {
+    /// Every field's bytes, one field after another.
+    fileprivate var bytes: [UInt8] = []
+    /// The end of each field in `bytes`. A field starts where the previous one ends.
+    fileprivate var fieldEnds: [Int] = []
+    /// The number of each record's first field, and the 1-based line of the record's first byte.
+    fileprivate var records: [(firstField: Int, line: Int)] = []
+
+    /// The number of records.
+    var recordCount: Int { records.count }
+
+    /// Returns the 1-based line number of the first byte of record `record`.
+    func line(ofRecord record: Int) -> Int {
+        records[record].line
+    }
+
+    /// Returns the number of fields of record `record`.
+    func fieldCount(ofRecord record: Int) -> Int {
+        let end = record + 1 < records.count ? records[record + 1].firstField : fieldEnds.count
+        return end - records[record].firstField
+    }
+
+    /// Returns field `field` of record `record`, which must have more than `field` fields.
+    func field(_ field: Int, ofRecord record: Int) -> String {
+        let number = records[record].firstField + field
+        let start = number == 0 ? 0 : fieldEnds[number - 1]
+        return bytes.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<fieldEnds[number]]), as: UTF8.self)
+        }
+    }
+}
+
 private struct Parser {
     enum State {
         case fieldStart
@@ -46,16 +91,19 @@ private struct Parser {
     }
 
     var line = 1
-    var records: [CSVRecord] = []
-    var fields: [String] = []
-    /// The bytes of a field that is not one run of the input: a quoted field, or text after its
-    /// closing quote.
+    var table = CSVTable()
+    /// The number of the current record's first field.
+    var recordFirstField = 0
+    /// The bytes of a field that is not one run of the input, such as a quoted field or text
+    /// after its closing quote.
     var field: [UInt8] = []
     var recordLine = 1
     var isRecordEmpty = true
 
-    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(LedgerInputError) -> [CSVRecord] {
+    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(LedgerInputError) -> CSVTable {
         var index = 0
+        // The fields' bytes never outnumber the input's.
+        table.bytes.reserveCapacity(bytes.count)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             index = 3
         }
@@ -136,7 +184,7 @@ private struct Parser {
             )
         }
         try endRecord()
-        return records
+        return table
     }
 
     @inline(__always)
@@ -155,14 +203,16 @@ private struct Parser {
 
     /// Appends `bytes` as the next field of the record.
     mutating func endField(_ bytes: UnsafeBufferPointer<UInt8>) throws(LedgerInputError) {
-        guard let text = Self.text(bytes) else {
+        guard Self.isValidUTF8(bytes) else {
             throw LedgerInputError(
                 code: .invalidCSV,
-                message: "field \(fields.count + 1) is not valid UTF-8; save the table as UTF-8",
+                message:
+                    "field \(table.fieldEnds.count - recordFirstField + 1) is not valid UTF-8; save the table as UTF-8",
                 line: recordLine
             )
         }
-        fields.append(text)
+        table.bytes.append(contentsOf: bytes)
+        table.fieldEnds.append(table.bytes.count)
     }
 
     /// Appends the bytes gathered in `field` as the next field of the record.
@@ -182,28 +232,25 @@ private struct Parser {
 
     /// Appends the record whose last field has been added.
     mutating func finishRecord() throws(LedgerInputError) {
-        records.append(CSVRecord(line: recordLine, fields: fields))
-        fields.removeAll(keepingCapacity: true)
+        table.records.append((recordFirstField, recordLine))
+        recordFirstField = table.fieldEnds.count
         isRecordEmpty = true
     }
 
-    /// Returns `bytes` as a string; `nil` when they are not valid UTF-8.
+    /// Returns whether `bytes` are valid UTF-8.
     ///
     /// Decoding replaces each invalid sequence with U+FFFD and leaves valid input unchanged, so
     /// the input was valid exactly when the decoded bytes equal it. ASCII input needs no check.
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var isASCII = true
         for byte in bytes where byte >= 0x80 {
             isASCII = false
             break
         }
+        guard !isASCII else { return true }
         var text = String(decoding: bytes, as: UTF8.self)
-        if isASCII {
-            return text
-        }
-        let isValid = text.withUTF8 { decoded in
+        return text.withUTF8 { decoded in
             decoded.count == bytes.count && decoded.elementsEqual(bytes)
         }
-        return isValid ? text : nil
     }
 }
