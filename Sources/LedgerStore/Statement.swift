@@ -210,12 +210,52 @@ public final class Statement {
         return body(UnsafeBufferPointer(start: pointer, count: count))
     }
 
+    /// Column `index` of the current row, for a reader that reads more than one property of it.
+    ///
+    /// Each `sqlite3_column_*` call takes the connection's mutex and looks the column up, so a
+    /// text column read with ``withTextBytes(_:_:)``, or an integer checked with ``isNull(_:)``
+    /// first, pays that twice. ``ColumnValue`` reads the value that `sqlite3_column_value`
+    /// returns without the mutex, which is safe while one thread uses the connection, as every
+    /// ``Statement`` of it already assumes.
+    func column(_ index: Int32) -> ColumnValue {
+        ColumnValue(value: sqlite3_column_value(handle, index))
+    }
+
     /// Column `index` as bytes, `nil` for `NULL`.
     public func blob(_ index: Int32) -> [UInt8]? {
         guard !isNull(index) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// One column of a statement's current row (see ``Statement/column(_:)``), valid until the
+/// statement steps, resets or is finalized.
+struct ColumnValue {
+    let value: OpaquePointer?
+
+    /// Whether the column is `NULL`.
+    var isNull: Bool {
+        sqlite3_value_type(value) == SQLITE_NULL
+    }
+
+    /// The column as an integer (0 for `NULL`).
+    var int64: Int64 {
+        sqlite3_value_int64(value)
+    }
+
+    /// The column as an integer, `nil` for `NULL`.
+    var optionalInt64: Int64? {
+        isNull ? nil : int64
+    }
+
+    /// Calls `body` with the column's text bytes, `nil` for `NULL`, as
+    /// ``Statement/withTextBytes(_:_:)`` does.
+    func withTextBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result {
+        guard let pointer = sqlite3_value_text(value) else { return body(nil) }
+        let count = Int(sqlite3_value_bytes(value))
+        return body(UnsafeBufferPointer(start: pointer, count: count))
     }
 }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import LedgerCore
 
 /// The stored events a fold reads: all of them, those of an event id range, or those that
@@ -79,44 +80,45 @@ extension Store {
             statement.bind(throughEventID, at: 2)
         }
         var sessions = RepeatedText()
-        var shapes = EnumColumn<SourceShape>()
-        var statuses = EnumColumn<EventStatus>()
-        var usageStates = EnumColumn<UsageState>()
-        var qualities = EnumColumn<UsageQuality>()
+        let shapes = EnumColumn<SourceShape>()
+        let statuses = EnumColumn<EventStatus>()
+        let usageStates = EnumColumn<UsageState>()
+        let qualities = EnumColumn<UsageQuality>()
         while try statement.step() {
-            let (pairNumber, provider, model) = statement.withTextBytes(1) { providerBytes in
-                statement.withTextBytes(2) { modelBytes in
+            let (pairNumber, provider, model) = statement.column(1).withTextBytes { providerBytes in
+                statement.column(2).withTextBytes { modelBytes in
                     pairs.interner.intern(providerBytes, modelBytes)
                 }
             }
-            let session = statement.withTextBytes(3) { bytes -> String? in
+            let session = statement.column(3).withTextBytes { bytes -> String? in
                 guard let bytes, !bytes.isEmpty else { return nil }
                 return sessions.text(bytes)
             }
+            let cost = statement.column(20)
             let pricing: PricingState
-            if statement.isNull(18) || statement.isNull(19) {
+            if statement.column(18).isNull || statement.column(19).isNull {
                 pricing = .unpriced
             } else {
-                pricing = statement.isNull(20) ? .usageMissing : .priced
+                pricing = cost.isNull ? .usageMissing : .priced
             }
-            var row = FoldRow(
-                shape: shapes.value(statement, 0) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
+            let row = FoldRow(
+                shape: shapes.value(statement.column(0)) ?? .usageQueue, pairNumber: pairNumber, provider: provider,
                 model: model, sessionID: session,
-                requestKey: statement.withTextBytes(4) { RequestKey(bytes: $0) },
-                startedAtNanoseconds: statement.int64(5), latencyMilliseconds: statement.optionalInt64(6),
-                timeToFirstTokenMilliseconds: statement.optionalInt64(7),
-                status: statuses.value(statement, 8) ?? .failed,
-                statusCode: statement.optionalInt64(9).map { Int($0) },
+                requestKey: statement.column(4).withTextBytes { RequestKey(bytes: $0) },
+                startedAtNanoseconds: statement.column(5).int64,
+                latencyMilliseconds: statement.column(6).optionalInt64,
+                timeToFirstTokenMilliseconds: statement.column(7).optionalInt64,
+                status: statuses.value(statement.column(8)) ?? .failed,
+                statusCode: statement.column(9).optionalInt64.map { Int($0) },
                 buckets: TokenBuckets(
-                    inputUncached: statement.int64(10), cacheRead: statement.int64(11),
-                    cacheWrite: statement.int64(12), output: statement.int64(13), reasoning: statement.int64(14),
-                    unclassified: statement.int64(15)),
-                usageState: usageStates.value(statement, 16) ?? .missing,
-                quality: qualities.value(statement, 17) ?? .complete, pricing: pricing,
-                costNanos: pricing == .priced ? statement.int64(20) : nil,
-                costIsEstimated: pricing != .unpriced && statement.int64(21) != 0)
-            row.toolInputTokens = statement.int64(22)
-            row.toolOutputTokens = statement.int64(23)
+                    inputUncached: statement.column(10).int64, cacheRead: statement.column(11).int64,
+                    cacheWrite: statement.column(12).int64, output: statement.column(13).int64,
+                    reasoning: statement.column(14).int64, unclassified: statement.column(15).int64),
+                usageState: usageStates.value(statement.column(16)) ?? .missing,
+                quality: qualities.value(statement.column(17)) ?? .complete, pricing: pricing,
+                costNanos: pricing == .priced ? cost.int64 : nil,
+                costIsEstimated: pricing != .unpriced && statement.column(21).int64 != 0,
+                toolInputTokens: statement.column(22).int64, toolOutputTokens: statement.column(23).int64)
             try body(row)
         }
     }
@@ -160,18 +162,25 @@ extension Store {
 /// Numbers distinct values of one or two text columns and keeps their strings, comparing bytes
 /// before it decodes anything.
 ///
-/// The previous row's value is checked first, then a table keyed by an FNV-1a hash of the bytes,
-/// whose candidates are compared byte for byte, so hash collisions cannot merge two values.
+/// The previous row's value is checked first, then an open-addressing table keyed by a hash of
+/// the bytes, whose candidates are compared byte for byte, so hash collisions cannot merge two
+/// values. The bytes of every value sit in one array, so a lookup retains no per-value storage.
 struct ByteInterner {
-    private struct Entry {
-        var first: [UInt8]
-        var second: [UInt8]?
-        var firstText: String
-        var secondText: String
+    private struct Key {
+        var hash: UInt64
+        /// The position in `keyBytes` of the first column's bytes, which the second's follow.
+        var offset: Int
+        var firstCount: Int
+        /// -1 when the value has no second column.
+        var secondCount: Int
     }
 
-    private var entries: [Entry] = []
-    private var numbersByHash: [UInt64: [Int]] = [:]
+    private var keys: [Key] = []
+    private var keyBytes: [UInt8] = []
+    private var texts: [(first: String, second: String)] = []
+    /// Value numbers by hash slot, -1 for an empty slot. The size is a power of two, and at most
+    /// half the slots are used.
+    private var slots = [Int](repeating: -1, count: 16)
     private var last = -1
 
     /// Returns the number and strings of `first` (and `second` when given); `nil` bytes are empty.
@@ -179,47 +188,104 @@ struct ByteInterner {
         Int, String, String
     ) {
         let firstBytes = first ?? UnsafeBufferPointer(start: nil, count: 0)
-        if last >= 0, Self.matches(entries[last], firstBytes, second) {
-            return (last, entries[last].firstText, entries[last].secondText)
+        if last >= 0, matches(last, firstBytes, second) {
+            return (last, texts[last].first, texts[last].second)
         }
-        var hash = Self.fnv(firstBytes, seed: 0xcbf2_9ce4_8422_2325)
+        var hash = Self.hash(firstBytes, seed: 0xcbf2_9ce4_8422_2325)
         if let second {
-            hash = Self.fnv(second, seed: hash ^ 0xFF)
+            hash = Self.hash(second, seed: hash ^ 0xFF)
         }
-        if let candidates = numbersByHash[hash] {
-            for number in candidates where Self.matches(entries[number], firstBytes, second) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash ^ (hash >> 32)) & mask
+        while slots[slot] >= 0 {
+            let number = slots[slot]
+            if keys[number].hash == hash, matches(number, firstBytes, second) {
                 last = number
-                return (number, entries[number].firstText, entries[number].secondText)
+                return (number, texts[number].first, texts[number].second)
+            }
+            slot = (slot + 1) & mask
+        }
+        let number = keys.count
+        keys.append(
+            Key(hash: hash, offset: keyBytes.count, firstCount: firstBytes.count, secondCount: second?.count ?? -1))
+        keyBytes.append(contentsOf: firstBytes)
+        if let second {
+            keyBytes.append(contentsOf: second)
+        }
+        texts.append(
+            (
+                String(decoding: firstBytes, as: UTF8.self),
+                second.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            ))
+        slots[slot] = number
+        if keys.count * 2 > slots.count {
+            growSlots()
+        }
+        last = number
+        return (number, texts[number].first, texts[number].second)
+    }
+
+    /// Doubles the table and places every value again.
+    private mutating func growSlots() {
+        slots = [Int](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (number, key) in keys.enumerated() {
+            var slot = Int(truncatingIfNeeded: key.hash ^ (key.hash >> 32)) & mask
+            while slots[slot] >= 0 {
+                slot = (slot + 1) & mask
+            }
+            slots[slot] = number
+        }
+    }
+
+    private func matches(_ number: Int, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>?)
+        -> Bool
+    {
+        let key = keys[number]
+        guard key.firstCount == first.count, key.secondCount == (second?.count ?? -1) else { return false }
+        return keyBytes.withUnsafeBufferPointer { stored in
+            guard Self.equal(stored, at: key.offset, first) else { return false }
+            guard let second else { return true }
+            return Self.equal(stored, at: key.offset + key.firstCount, second)
+        }
+    }
+
+    /// Returns whether `stored` contains the bytes of `given` from `offset` on.
+    @inline(__always)
+    private static func equal(_ stored: UnsafeBufferPointer<UInt8>, at offset: Int, _ given: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
+        guard let givenBase = given.baseAddress, !given.isEmpty else { return true }
+        return memcmp(stored.baseAddress! + offset, givenBase, given.count) == 0
+    }
+
+    /// Hashes the bytes eight at a time. Each word is mixed into the state by a multiply and a
+    /// shift, and the count goes in last, so that trailing zero bytes change the hash.
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
+        var hash = seed
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                hash = Self.mix(hash, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                index += 8
             }
         }
-        let number = entries.count
-        entries.append(
-            Entry(
-                first: Array(firstBytes), second: second.map { Array($0) },
-                firstText: String(decoding: firstBytes, as: UTF8.self),
-                secondText: second.map { String(decoding: $0, as: UTF8.self) } ?? ""))
-        numbersByHash[hash, default: []].append(number)
-        last = number
-        return (number, entries[number].firstText, entries[number].secondText)
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        hash = Self.mix(hash, tail)
+        return Self.mix(hash, UInt64(bytes.count))
     }
 
-    private static func matches(
-        _ entry: Entry, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>?
-    ) -> Bool {
-        guard entry.first.hasSameBytes(as: first) else { return false }
-        switch (entry.second, second) {
-        case (nil, nil): return true
-        case (let stored?, let given?): return stored.hasSameBytes(as: given)
-        default: return false
-        }
-    }
-
-    private static func fnv(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
-        var hash = seed
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return hash
+    @inline(__always)
+    private static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let product = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+        return product ^ (product >> 29)
     }
 }
 
@@ -237,22 +303,21 @@ private struct RepeatedText {
     }
 }
 
-/// Decodes a text column holding an enumeration's raw value, decoding only when the bytes differ
-/// from the previous row's.
-private struct EnumColumn<Value: RawRepresentable> where Value.RawValue == String {
-    private var lastBytes: [UInt8] = []
-    private var lastValue: Value?
-    private var hasLast = false
+/// Reads a text column holding an enumeration's raw value by comparing its bytes with each case's
+/// raw value, so that a known value builds no string.
+private struct EnumColumn<Value: RawRepresentable & CaseIterable> where Value.RawValue == String {
+    private let cases: [(bytes: [UInt8], value: Value)] = Value.allCases.map { (Array($0.rawValue.utf8), $0) }
 
-    /// Returns column `index` as a value; `nil` for `NULL` or an unknown raw value.
-    mutating func value(_ statement: Statement, _ index: Int32) -> Value? {
-        statement.withTextBytes(index) { bytes in
+    /// Returns the column as a value; `nil` for `NULL` or an unknown raw value.
+    func value(_ column: ColumnValue) -> Value? {
+        column.withTextBytes { bytes in
             guard let bytes else { return nil }
-            if hasLast, lastBytes.hasSameBytes(as: bytes) { return lastValue }
-            lastBytes = Array(bytes)
-            lastValue = Value(rawValue: String(decoding: bytes, as: UTF8.self))
-            hasLast = true
-            return lastValue
+            for entry in cases where entry.bytes.hasSameBytes(as: bytes) {
+                return entry.value
+            }
+            // Other bytes may still equal a raw value as Swift compares strings, by canonical
+            // equivalence, so they go through the raw value initializer.
+            return Value(rawValue: String(decoding: bytes, as: UTF8.self))
         }
     }
 }

@@ -20,6 +20,34 @@ struct CostRollupTests {
             state: cost == nil ? .unpriced : .priced)
     }
 
+    @Test("interleaved pairs and days sum per day")
+    func interleavedPairsAndDays() {
+        var builder = CostRollupBuilder(utcOffset: { _ in 0 })
+        var expected: [String: (attempts: Int, tokens: Int64, costNanos: Int64)] = [:]
+        var state: UInt64 = 0x0D_A7E5
+        for _ in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let pair = builder.pairNumber(provider: "p\(state >> 61)", model: "m\((state >> 58) & 1)")
+            // Days mostly repeat a pair's previous day, sometimes go back and sometimes jump ahead.
+            let day = Int64((state >> 40) % 4) + Int64((state >> 20) % 3 == 0 ? (state >> 30) % 40 : 0)
+            let tokens = Int64((state >> 10) % 1_000)
+            builder.add(
+                pair: pair, day: day, tokens: BillableTokens(buckets: TokenBuckets(inputUncached: tokens)),
+                costNanos: 7, state: .priced)
+            let key = "p\(state >> 61)|m\((state >> 58) & 1)|\(CostRollupBuilder.dayText(day))"
+            let sums = expected[key] ?? (0, 0, 0)
+            expected[key] = (sums.attempts + 1, sums.tokens + tokens, sums.costNanos + 7)
+        }
+        let rows = builder.dailyRows()
+        #expect(rows.count == expected.count)
+        for row in rows {
+            let sums = expected["\(row.provider)|\(row.model)|\(row.period)"]
+            #expect(row.attempts == sums?.attempts)
+            #expect(row.buckets.inputUncached == sums?.tokens)
+            #expect(row.variableCost == Money(parsing: "\(sums?.costNanos ?? -1)e-9"))
+        }
+    }
+
     @Test("golden figures of tokenledger's example events")
     func goldenFigures() throws {
         let pricer = try PricingTokenledgerTests.pricer()

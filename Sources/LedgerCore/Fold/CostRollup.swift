@@ -53,9 +53,10 @@ public struct CostRollupBuilder {
     /// One accumulator per (pair, day), updated in place; `indexByDay` finds them.
     private var days: [DayAccumulator] = []
     private var indexByDay: [DayKey: Int] = [:]
-    /// The last day added, which most next rows share.
-    private var lastDay = DayKey(pair: -1, day: 0)
-    private var lastDayIndex = 0
+    /// The last day added for each pair number, and its accumulator index (-1 before the first).
+    /// Rows of one pair mostly share their day with the pair's previous row, even when the rows
+    /// of several pairs interleave.
+    private var lastDayByPair: [(day: Int64, index: Int)] = []
 
     /// Creates a builder for the zone whose offset `utcOffset` returns.
     public init(utcOffset: @escaping (Int64) -> Int) {
@@ -100,8 +101,10 @@ public struct CostRollupBuilder {
 
     @inline(__always)
     private mutating func dayIndex(pair: Int, day: Int64) -> Int {
+        if pair >= 0, pair < lastDayByPair.count, lastDayByPair[pair].index >= 0, lastDayByPair[pair].day == day {
+            return lastDayByPair[pair].index
+        }
         let key = DayKey(pair: pair, day: day)
-        if key == lastDay { return lastDayIndex }
         let index: Int
         if let existing = indexByDay[key] {
             index = existing
@@ -110,8 +113,12 @@ public struct CostRollupBuilder {
             days.append(DayAccumulator(key: key))
             indexByDay[key] = index
         }
-        lastDay = key
-        lastDayIndex = index
+        if pair >= 0 {
+            if pair >= lastDayByPair.count {
+                lastDayByPair += repeatElement((day: 0, index: -1), count: pair + 1 - lastDayByPair.count)
+            }
+            lastDayByPair[pair] = (day, index)
+        }
         return index
     }
 

@@ -11,8 +11,8 @@
 ///
 /// The estimate counts each kept key at its size in the set (8 bytes for ``RequestKey/packed``,
 /// 40 for ``RequestKey/wide``, 16 for ``RequestKey/text`` plus the bytes of a string longer than
-/// 15 bytes and its 32-byte heap header). A Swift set's table, filled to between 3/8 and 3/4,
-/// takes up to 2.7 times that, and briefly 4 times while it grows. A spill sorts a copy of the
+/// 15 bytes and its 32-byte heap header). A set's table, filled to between 3/8 and 3/4, takes
+/// up to 2.7 times that, and briefly 4 times while it grows. A spill sorts a copy of the
 /// kept keys. Settling keeps the first key of each 8 KiB block of the files in memory, which is
 /// about 0.25 % of the files' bytes for packed keys. It also buffers 16 KiB for each file it
 /// merges, at most 32.
@@ -28,7 +28,7 @@ public struct DistinctKeyCounter {
     public static let defaultMemoryLimit = 2 << 20
 
     private struct GroupKeys {
-        var packed: Set<UInt64> = []
+        var packed = IntegerKeySet()
         var wide: Set<WideHexKey> = []
         var text: Set<String> = []
 
@@ -64,7 +64,7 @@ public struct DistinctKeyCounter {
         case .none:
             return
         case .packed(let value):
-            guard groups[group].packed.insert(value).inserted else { return }
+            guard groups[group].packed.insert(value) else { return }
             keptBytes += MemoryLayout<UInt64>.stride
         case .wide(let value):
             guard groups[group].wide.insert(value).inserted else { return }
@@ -110,8 +110,8 @@ public struct DistinctKeyCounter {
         var records: [PackedRecord] = []
         records.reserveCapacity(groups.reduce(0) { $0 + $1.packed.count })
         for group in groups.indices {
-            records += groups[group].packed.lazy.map { PackedRecord(group: UInt32(group), value: $0) }
-            groups[group].packed = []
+            records += groups[group].packed.keys.lazy.map { PackedRecord(group: UInt32(group), value: $0) }
+            groups[group].packed = IntegerKeySet()
         }
         records.sort()
         return records

@@ -44,12 +44,16 @@ public struct FoldRow: Sendable {
     public var toolOutputTokens: Int64 = 0
 
     /// Creates a row; `pairNumber` must follow the rule of the type.
+    ///
+    /// It is inlinable so that a store reader in another module builds the row in place. Called
+    /// across the module boundary, it copied every row through the row's value witness.
+    @inlinable
     public init(
         shape: SourceShape, pairNumber: Int, provider: String, model: String, sessionID: String?,
         requestKey: RequestKey, startedAtNanoseconds: Int64, latencyMilliseconds: Int64?,
         timeToFirstTokenMilliseconds: Int64?, status: EventStatus, statusCode: Int?, buckets: TokenBuckets,
         usageState: UsageState, quality: UsageQuality, pricing: PricingState, costNanos: Int64?,
-        costIsEstimated: Bool
+        costIsEstimated: Bool, toolInputTokens: Int64 = 0, toolOutputTokens: Int64 = 0
     ) {
         self.shape = shape
         self.pairNumber = pairNumber
@@ -68,6 +72,8 @@ public struct FoldRow: Sendable {
         self.pricing = pricing
         self.costNanos = costNanos
         self.costIsEstimated = costIsEstimated
+        self.toolInputTokens = toolInputTokens
+        self.toolOutputTokens = toolOutputTokens
     }
 
     /// Creates the row of `event`, numbered by `numbering`.
@@ -130,7 +136,32 @@ public enum RequestKey: Sendable, Hashable {
             self = .none
             return
         }
+        if let key = Self.packShort(bytes) {
+            self = key
+            return
+        }
         self = Self.pack(bytes) ?? .text(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Returns the ``packed`` key of 1 to 15 hex digits, as ``pack(_:)`` packs them, or `nil`
+    /// for any other id, which ``pack(_:)`` then reads. Sequence numbers and other short hex ids
+    /// take this loop, with no table and no colon or word bookkeeping.
+    @inline(__always)
+    private static func packShort(_ bytes: UnsafeBufferPointer<UInt8>) -> RequestKey? {
+        guard bytes.count <= 15 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            let digit: UInt8
+            if byte &- 0x30 < 10 {
+                digit = byte &- 0x30
+            } else if byte &- 0x61 < 6 {
+                digit = byte &- 0x61 &+ 10
+            } else {
+                return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return .packed(UInt64(bytes.count) << 60 | value)
     }
 
     /// The value of each byte as a lowercase hex digit: 0 to 15, 16 for `:`, 255 for any other byte.

@@ -3,18 +3,18 @@
 /// Latencies and times to first token are whole milliseconds, so many attempts share a value. The
 /// (value, count) pairs determine the value at each rank, so each percentile equals the one read
 /// from the sorted list of every value. Memory grows with the number of distinct values (about 21
-/// to 43 bytes each in the dictionary), not with the number of values.
+/// to 43 bytes each in the table), not with the number of values.
 struct MillisecondHistogram {
-    private var counts: [Int64: Int] = [:]
+    private var counts = IntegerCountTable()
 
     /// Counts one more occurrence of `value`.
     mutating func append(_ value: Int64) {
-        counts[value, default: 0] += 1
+        counts.add(value)
     }
 
     /// Returns the values in ascending order.
     func sorted() -> SortedMilliseconds {
-        SortedMilliseconds(counts: counts)
+        SortedMilliseconds(counts: counts.entries)
     }
 }
 
@@ -25,13 +25,15 @@ struct SortedMilliseconds {
     /// `ends[i]` is the number of values less than or equal to `values[i]`.
     private let ends: [Int]
 
-    init(counts: [Int64: Int]) {
-        values = counts.keys.sorted()
+    /// Creates the sorted values from distinct values and their counts.
+    init(counts: [(key: Int64, count: Int)]) {
+        let sorted = counts.sorted { $0.key < $1.key }
+        values = sorted.map(\.key)
         var ends: [Int] = []
-        ends.reserveCapacity(values.count)
+        ends.reserveCapacity(sorted.count)
         var total = 0
-        for value in values {
-            total += counts[value] ?? 0
+        for entry in sorted {
+            total += entry.count
             ends.append(total)
         }
         self.ends = ends

@@ -62,7 +62,8 @@ struct BenchmarkStatistics {
                 priorRowsNonMissing += 1
             }
         }
-        guard !row.isMissing, let price = Self.parsePrice(row.valuePrimary) else { return }
+        // Only the two price benchmarks carry a price, so other rows skip the parse.
+        guard !row.isMissing, !isPrior, let price = Self.parsePrice(row.valuePrimary) else { return }
         if row.benchmark == "Input Price" {
             inputUSDPerMTok = price
         } else if row.benchmark == "Output Price" {

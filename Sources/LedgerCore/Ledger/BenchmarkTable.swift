@@ -40,21 +40,22 @@ public struct BenchmarkTable: Sendable, Equatable {
     /// `is_missing` is an integer, and any value other than 0 means missing.
     /// - Throws: ``LedgerInputError`` with code `invalidCSV`, `missingColumn` or `invalidRecord`.
     public init(csv bytes: some Collection<UInt8>) throws(LedgerInputError) {
-        let records = try CSVReader.records(in: bytes)
-        guard let header = records.first else {
+        let table = try CSVReader.table(in: bytes)
+        guard table.recordCount > 0 else {
             self.rows = []
             return
         }
+        let headerLine = table.line(ofRecord: 0)
         var columns: [String: Int] = [:]
-        for (position, name) in header.fields.enumerated() {
-            columns[name] = position
+        for position in 0..<table.fieldCount(ofRecord: 0) {
+            columns[table.field(position, ofRecord: 0)] = position
         }
         func requireColumn(_ name: String) throws(LedgerInputError) -> Int {
             guard let position = columns[name] else {
                 throw LedgerInputError(
                     code: .missingColumn,
                     message: "the header has no \(name) column; expected benchmark, model, value_primary, is_missing",
-                    line: header.line
+                    line: headerLine
                 )
             }
             return position
@@ -64,18 +65,21 @@ public struct BenchmarkTable: Sendable, Equatable {
         let isMissingColumn = try requireColumn("is_missing")
         let valueColumn = columns["value_primary"]
 
+        // Only the four columns the ledger reads are decoded into strings.
         var rows: [BenchmarkRow] = []
-        rows.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
+        rows.reserveCapacity(table.recordCount - 1)
+        for record in 1..<table.recordCount {
+            let fieldCount = table.fieldCount(ofRecord: record)
+            let line = table.line(ofRecord: record)
             func requireCell(_ position: Int, _ name: String) throws(LedgerInputError) -> String {
-                guard position < record.fields.count else {
+                guard position < fieldCount else {
                     throw LedgerInputError(
                         code: .invalidRecord,
-                        message: "the record has \(record.fields.count) fields and no \(name) value",
-                        line: record.line
+                        message: "the record has \(fieldCount) fields and no \(name) value",
+                        line: line
                     )
                 }
-                return record.fields[position]
+                return table.field(position, ofRecord: record)
             }
             let benchmark = try requireCell(benchmarkColumn, "benchmark")
             let model = try requireCell(modelColumn, "model")
@@ -84,12 +88,12 @@ public struct BenchmarkTable: Sendable, Equatable {
                 throw LedgerInputError(
                     code: .invalidRecord,
                     message: "is_missing is \"\(isMissingText.prefix(40))\", not an integer; use 0 or 1",
-                    line: record.line
+                    line: line
                 )
             }
             var valuePrimary = ""
-            if let valueColumn, valueColumn < record.fields.count {
-                valuePrimary = record.fields[valueColumn]
+            if let valueColumn, valueColumn < fieldCount {
+                valuePrimary = table.field(valueColumn, ofRecord: record)
             }
             rows.append(
                 BenchmarkRow(

@@ -31,8 +31,14 @@ public struct LedgerBuilder: Sendable {
     /// Renders the six files, in this order: ledger CSV, schema SQL, seed SQL, runtime snapshot
     /// CSV, Pareto CSV and Pareto view SQL.
     public func makeFiles(runtimeMetrics: [RuntimeMetricRow]) -> [LedgerFile] {
+        makeFiles(runtimeMetrics: runtimeMetrics, paretoRows: paretoRows(runtimeMetrics: runtimeMetrics))
+    }
+
+    /// Renders the six files as ``makeFiles(runtimeMetrics:)`` does, from `pareto`, the result of
+    /// ``paretoRows(runtimeMetrics:)`` for the same metrics, which a caller that needs both
+    /// computes once.
+    public func makeFiles(runtimeMetrics: [RuntimeMetricRow], paretoRows pareto: [ParetoRow]) -> [LedgerFile] {
         let metrics = RuntimeMetricRow.normalized(runtimeMetrics)
-        let pareto = ParetoRow.score(ledgerRows, runtimeMetrics: metrics)
         return [
             LedgerFile(name: LedgerFile.ledgerCSVName, contents: LedgerRenderer.ledgerCSV(ledgerRows)),
             LedgerFile(name: LedgerFile.ledgerSchemaName, contents: LedgerSQLText.schema),

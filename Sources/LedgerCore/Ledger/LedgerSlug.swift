@@ -11,20 +11,42 @@ public enum LedgerSlug {
     public static func make(_ text: String) -> String {
         var output: [UInt8] = []
         var isPendingHyphen = false
+        output.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
+            // An ASCII scalar lowercases to itself or, for `A`-`Z`, to the letter 32 above, which
+            // skips the property lookup and the string that `lowercaseMapping` builds.
+            if scalar.isASCII {
+                var byte = UInt8(scalar.value)
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+                    byte += 32
+                }
+                appendSlugByte(byte, to: &output, isPendingHyphen: &isPendingHyphen)
+                continue
+            }
             for lowered in scalar.properties.lowercaseMapping.unicodeScalars {
-                guard lowered.isASCII, let byte = asciiSlugByte(lowered) else {
+                guard lowered.isASCII else {
                     isPendingHyphen = true
                     continue
                 }
-                if isPendingHyphen, !output.isEmpty {
-                    output.append(UInt8(ascii: "-"))
-                }
-                isPendingHyphen = false
-                output.append(byte)
+                appendSlugByte(UInt8(lowered.value), to: &output, isPendingHyphen: &isPendingHyphen)
             }
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends a lowercased ASCII byte to a slug. A letter or digit goes after the `-` of a
+    /// pending run, and any other byte starts or extends such a run.
+    @inline(__always)
+    private static func appendSlugByte(_ lowered: UInt8, to output: inout [UInt8], isPendingHyphen: inout Bool) {
+        guard let byte = asciiSlugByte(Unicode.Scalar(lowered)) else {
+            isPendingHyphen = true
+            return
+        }
+        if isPendingHyphen, !output.isEmpty {
+            output.append(UInt8(ascii: "-"))
+        }
+        isPendingHyphen = false
+        output.append(byte)
     }
 
     /// Makes the key that joins a ledger row to runtime metrics in the Pareto table.
@@ -36,6 +58,26 @@ public enum LedgerSlug {
         var output = ""
         var isPendingHyphen = false
         for scalar in text.unicodeScalars {
+            // The ASCII letters and digits are the only ASCII scalars that count as letters or
+            // numbers, and they lowercase within ASCII, so they skip the property lookups.
+            if scalar.isASCII {
+                var byte = UInt8(scalar.value)
+                let isLetter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+                guard isLetter || isDigit else {
+                    isPendingHyphen = true
+                    continue
+                }
+                if isLetter {
+                    byte |= 0x20
+                }
+                if isPendingHyphen, !output.isEmpty {
+                    output.unicodeScalars.append("-")
+                }
+                isPendingHyphen = false
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+                continue
+            }
             guard isLetterOrNumber(scalar) else {
                 isPendingHyphen = true
                 continue
@@ -62,6 +104,12 @@ public enum LedgerSlug {
 
     /// Removes leading and trailing Python whitespace, as `str.strip()` does.
     static func stripPythonWhitespace(_ text: String) -> String {
+        // Text that starts and ends with an ASCII byte that is not whitespace has nothing to strip.
+        if let first = text.utf8.first, let last = text.utf8.last, first < 0x80, last < 0x80,
+            !isPythonWhitespace(Unicode.Scalar(first)), !isPythonWhitespace(Unicode.Scalar(last))
+        {
+            return text
+        }
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isPythonWhitespace($0) }),
             let last = scalars.lastIndex(where: { !isPythonWhitespace($0) })

@@ -142,4 +142,15 @@ struct ExactName: Hashable, Sendable {
     init(_ name: String) {
         bytes = Array(name.utf8)
     }
+
+    static func == (left: ExactName, right: ExactName) -> Bool {
+        left.bytes == right.bytes
+    }
+
+    /// Feeds the bytes to `hasher` as one block, which costs far less than the array's own
+    /// hashing of one element at a time.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -18,12 +18,15 @@ enum PythonFloatFormat {
     /// glibc's `printf` rounds exactly, so this delegates to it.
     static func fixedSixDecimals(_ value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
-        var buffer = [CChar](repeating: 0, count: 400)
-        let count = withVaList([value]) { arguments in
-            vsnprintf(&buffer, buffer.count, "%.6f", arguments)
+        // The largest finite Double takes 309 integer digits, so 400 bytes always suffice. The
+        // buffer lives on the stack and the text is decoded from it without a copy.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 400) { buffer in
+            let count = withVaList([value]) { arguments in
+                buffer.withMemoryRebound(to: CChar.self) { vsnprintf($0.baseAddress, $0.count, "%.6f", arguments) }
+            }
+            guard count > 0, Int(count) < buffer.count else { return String(value) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<Int(count)]), as: UTF8.self)
         }
-        guard count > 0, Int(count) < buffer.count else { return String(value) }
-        return String(decoding: buffer.prefix(Int(count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Python's `repr(value)`: the shortest digits that read back as the same `Double`, in fixed

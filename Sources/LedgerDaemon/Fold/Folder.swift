@@ -199,9 +199,9 @@ public struct Folder {
         var files: [LedgerFile] = []
         if let pricing = inputs.pricing, let models = inputs.models {
             let builder = LedgerBuilder(pricing: pricing, benchmarks: models)
-            files = builder.makeFiles(runtimeMetrics: rows)
-            let extended = ParetoFrontier.rows(
-                pareto: builder.paretoRows(runtimeMetrics: rows), ledgerRows: builder.ledgerRows, metrics: metrics)
+            let pareto = builder.paretoRows(runtimeMetrics: rows)
+            files = builder.makeFiles(runtimeMetrics: rows, paretoRows: pareto)
+            let extended = ParetoFrontier.rows(pareto: pareto, ledgerRows: builder.ledgerRows, metrics: metrics)
             files.append(LedgerFile(name: ParetoFrontier.extendedName, contents: ParetoFrontier.csv(extended)))
             files.append(LedgerFile(name: ParetoChart.fileName, contents: ParetoChart.svg(extended)))
         } else {
