@@ -273,6 +273,56 @@ struct ScannedDecodeTests {
         #expect(scanner.hasNonPlainKey)
     }
 
+    @Test("reused scanner matches a fresh one")
+    func reusedScanner() {
+        // Texts with more members than the first scan has room for, some of them invalid after
+        // those members, between small ones, so that the member storage grows mid-scan.
+        let wide = (0..<(3 * JSONMemberScanner.initialCapacity)).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        let texts = [
+            #"{"a":1,"b":{"c":"x"}}"#, "{\(wide)}", #"{"a":[1,2],"d":{"e":{"f":{"g":1}}}}"#, "{\(wide),}",
+            #"{"q":{\#(wide)},"r":"s"}"#, #"{"a":"#, "{" + wide + #","a":{"b":1},"a":2}"#, "{}",
+        ]
+        var reused = JSONMemberScanner()
+        for round in 0..<2 {
+            for text in texts {
+                let bytes = Array(text.utf8)
+                var fresh = JSONMemberScanner()
+                let expected = bytes.withUnsafeBufferPointer { fresh.scan($0) }
+                let found = bytes.withUnsafeBufferPointer { reused.scan($0) }
+                #expect(found == expected, "round \(round): \(text.prefix(40))")
+                guard expected else { continue }
+                #expect(reused.hasNonPlainKey == fresh.hasNonPlainKey)
+                #expect(Self.describe(reused.members) == Self.describe(fresh.members), "round \(round)")
+                for (member, freshMember) in zip(reused.members, fresh.members) {
+                    #expect(member.keyFingerprint == freshMember.keyFingerprint)
+                    let key = Array(bytes[member.keyStart..<member.keyEnd])
+                    #expect(
+                        Self.lookup(key, parent: member.parent, in: reused, bytes: bytes)
+                            == Self.lookup(key, parent: member.parent, in: fresh, bytes: bytes))
+                }
+            }
+        }
+    }
+
+    private static func lookup(_ name: [UInt8], parent: Int, in scanner: JSONMemberScanner, bytes: [UInt8]) -> Int? {
+        name.withUnsafeBufferPointer { name in
+            scanner.members.withUnsafeBufferPointer { members in
+                scanner.index.slots.withUnsafeBufferPointer { slots in
+                    bytes.withUnsafeBufferPointer { bytes in
+                        ScannedMemberIndex.lookup(name, parent: parent, slots: slots, members: members, bytes: bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func describe(_ members: ArraySlice<ScannedMember>) -> [String] {
+        members.map { member in
+            "\(member.parent) \(member.keyStart)-\(member.keyEnd) \(member.isPlainKey) \(member.kind) "
+                + "\(member.valueStart)-\(member.valueEnd)"
+        }
+    }
+
     @Test(
         "member index finds the last members",
         arguments: [
