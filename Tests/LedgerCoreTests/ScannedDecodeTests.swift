@@ -401,19 +401,50 @@ struct ScannedDecodeTests {
     @Test("interned strings keep their values")
     func interner() {
         let interner = StringInterner()
-        let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" }
-        for value in values {
-            let bytes = Array(value.utf8)
-            #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value)
+        let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" } + ["", "é"]
+        for round in 0..<2 {
+            for value in values {
+                let bytes = Array(value.utf8)
+                #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value, "round \(round)")
+            }
         }
+    }
+
+    @Test("byte-keyed table matches a dictionary")
+    func byteKeyedStrings() {
+        var generator = SystemRandomNumberGenerator()
+        let table = ByteKeyedStrings(slotCount: 16)
+        var expected: [[UInt8]: String] = [:]
+        var hits = 0
+        for step in 0..<5000 {
+            // Few distinct keys, many sharing a bucket of this small table, some differing only in
+            // their tag byte, which the lookup also compares.
+            let length = Int.random(in: 0...20, using: &generator)
+            let key = (0..<length).map { _ in UInt8.random(in: 0...2, using: &generator) }
+            let tag = UInt8.random(in: 0...1, using: &generator)
+            let fingerprint = key.withUnsafeBufferPointer { ByteKeyedStrings.fingerprint($0) }
+            let found = key.withUnsafeBufferPointer { table.value(for: $0, tag: tag, fingerprint: fingerprint) }
+            if let found {
+                hits += 1
+                #expect(found == expected[key + [tag]], "step \(step)")
+                continue
+            }
+            let value = "value-\(step)"
+            expected[key + [tag]] = value
+            key.withUnsafeBufferPointer { table.insert(value, for: $0, tag: tag, fingerprint: fingerprint) }
+            let stored = key.withUnsafeBufferPointer { table.value(for: $0, tag: tag, fingerprint: fingerprint) }
+            #expect(stored == value)
+        }
+        #expect(hits > 0)
+        #expect(table.count <= table.slotCount)
     }
 
     @Test("secret id cache returns the derived ids")
     func secretIDCache() {
         let cache = SecretIDCache()
         #expect(cache.description == "SecretIDCache(0 entries)")
-        for index in 0..<300 {
-            let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"
+        for index in 0..<600 {
+            let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 90 * 7))"
             let bytes = Array(secret.utf8)
             let client = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .client) }
             let account = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .account) }
