@@ -398,6 +398,31 @@ struct ScannedDecodeTests {
         #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text))
     }
 
+    @Test("exact integers match Int64 parsing")
+    func exactInt64Random() {
+        var generator = SystemRandomNumberGenerator()
+        // No "+": Int64("+1") is 1, but a JSON number never starts with one.
+        let alphabet = Array("0123456789-.eE".utf8)
+        for _ in 0..<20_000 {
+            // Mostly digits, 0 to 21 of them, around the 18-digit limit of the unchecked loop.
+            var bytes = (0..<Int.random(in: 0...21, using: &generator)).map { _ in
+                UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator)
+            }
+            if Bool.random(using: &generator) {
+                bytes.insert(UInt8(ascii: "-"), at: 0)
+            }
+            if Int.random(in: 0..<8, using: &generator) == 0, !bytes.isEmpty {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text), "\(text)")
+        }
+        for text in ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809"] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text), "\(text)")
+        }
+    }
+
     @Test("interned strings keep their values")
     func interner() {
         let interner = StringInterner()
