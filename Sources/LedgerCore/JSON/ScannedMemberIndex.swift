@@ -30,6 +30,7 @@ struct ScannedMemberIndex {
 
     /// Adds member `index` of `members`, whose keys are in `bytes`, to `slots`, where it replaces
     /// an earlier member of the same object with the same key.
+    @inline(__always)
     static func insert(
         _ index: Int, members: UnsafeBufferPointer<ScannedMember>, slots: UnsafeMutableBufferPointer<Int32>,
         bytes: UnsafeBufferPointer<UInt8>
