@@ -304,6 +304,21 @@ struct ScannedDecodeTests {
         }
     }
 
+    @Test("small text after a large one clears a small table")
+    func indexShrinks() {
+        var scanner = JSONMemberScanner()
+        let wide = Array(("{" + (0..<5000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}").utf8)
+        #expect(wide.withUnsafeBufferPointer { scanner.scan($0) })
+        #expect(scanner.members.count == 5000)
+        #expect(scanner.index.slots.count >= 2 * 5000)
+        let small = Array(#"{"a":1,"b":{"c":2}}"#.utf8)
+        for _ in 0..<2 {
+            #expect(small.withUnsafeBufferPointer { scanner.scan($0) })
+        }
+        #expect(scanner.members.count == 3)
+        #expect(scanner.index.slots.count <= 16 * 2 * 32)
+    }
+
     private static func lookup(_ name: [UInt8], parent: Int, in scanner: JSONMemberScanner, bytes: [UInt8]) -> Int? {
         name.withUnsafeBufferPointer { name in
             scanner.members.withUnsafeBufferPointer { members in

@@ -46,7 +46,7 @@ struct JSONMemberScanner {
 
     /// Room for the members of a scan, written in place through a pointer. Only the first
     /// `memberCount` elements belong to the last scan. Its count is the capacity, which doubles
-    /// whenever a text has more members.
+    /// whenever a text has more members than it.
     private var storage: [ScannedMember] = []
     private var memberCount = 0
     /// Whether some recorded key has an escape or a byte above 0x7F.
@@ -64,17 +64,26 @@ struct JSONMemberScanner {
         if storage.isEmpty {
             storage = Self.makeStorage(capacity: Self.initialCapacity)
         }
+        // The index has room for twice the members of the text before, not for the whole storage,
+        // so that one text with many members does not make every later scan clear a large table.
+        // A text with more members than that room scans again with twice the room.
+        var capacity = ScannedMemberIndex.capacity(forMembers: 2 * memberCount)
         while true {
-            let (isValid, count, hasNonPlainKey, isOutOfRoom) = storage.withUnsafeMutableBufferPointer { members in
-                index.withClearedSlots(capacity: members.count) { slots in
-                    var cursor = ScanCursor(bytes: bytes, members: members, slots: slots)
+            let (isValid, count, hasNonPlainKey, isOutOfRoom, limit) = storage.withUnsafeMutableBufferPointer {
+                members in
+                index.withClearedSlots(capacity: capacity) { slots in
+                    let limit = min(members.count, slots.count / 2)
+                    var cursor = ScanCursor(
+                        bytes: bytes, members: UnsafeMutableBufferPointer(rebasing: members[..<limit]), slots: slots)
                     let isValid = cursor.scanTopLevelObject()
-                    return (isValid, cursor.count, cursor.hasNonPlainKey, cursor.isOutOfRoom)
+                    return (isValid, cursor.count, cursor.hasNonPlainKey, cursor.isOutOfRoom, limit)
                 }
             }
             if isOutOfRoom {
-                // Rare: only a text with more members than any before it scans twice.
-                storage = Self.makeStorage(capacity: 2 * storage.count)
+                capacity = 2 * limit
+                if limit == storage.count {
+                    storage = Self.makeStorage(capacity: 2 * storage.count)
+                }
                 continue
             }
             memberCount = count

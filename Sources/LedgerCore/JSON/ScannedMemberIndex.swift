@@ -1,3 +1,5 @@
+import Glibc
+
 /// An open-addressing hash table from a member's object and key to the member's index in the
 /// member list of ``JSONMemberScanner``, so that a field lookup probes a slot or two instead of
 /// comparing the name with every recorded key.
@@ -10,20 +12,34 @@ struct ScannedMemberIndex {
     /// Member indexes, -1 for an empty slot. Their count is a power of two.
     private(set) var slots: [Int32] = []
 
-    /// Empties the table, sizes it for up to `capacity` members and calls `body` with its slots,
-    /// into which ``insert(_:members:slots:bytes:)`` then adds the members one by one.
+    /// Returns the member capacity of a table for `count` members: the smallest power of two
+    /// that is at least 32 and at least `count`.
+    static func capacity(forMembers count: Int) -> Int {
+        var capacity = 32
+        while capacity < count {
+            capacity *= 2
+        }
+        return capacity
+    }
+
+    /// Empties the table, sizes it for at least `capacity` members, a value that
+    /// ``capacity(forMembers:)`` returns, and calls `body` with its slots, into which
+    /// ``insert(_:members:slots:bytes:)`` then adds at most half as many members as there are
+    /// slots.
     mutating func withClearedSlots<Result>(
         capacity: Int, _ body: (UnsafeMutableBufferPointer<Int32>) -> Result
     ) -> Result {
-        // At most half the slots are used, which keeps probe sequences short.
-        var count = 64
-        while count < 2 * capacity {
-            count *= 2
-        }
-        if slots.count != count {
+        // At most half the slots are used, which keeps probe sequences short. A table up to 16
+        // times larger than needed is kept, so that texts of alternating sizes allocate none.
+        let count = 2 * capacity
+        if slots.count < count || slots.count > 16 * count {
             slots = Array(repeating: -1, count: count)
         } else {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+            // -1 is all bits set in every byte, so one memset empties the table.
+            slots.withUnsafeMutableBytes { table in
+                guard let base = table.baseAddress else { return }
+                memset(base, 0xFF, table.count)
+            }
         }
         return slots.withUnsafeMutableBufferPointer { slots in body(slots) }
     }
