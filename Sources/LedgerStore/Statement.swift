@@ -143,6 +143,15 @@ public final class Statement {
         _ = sqlite3_bind_text(handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
     }
 
+    /// Binds `text`, which must contain no NUL character, to parameter `index` (0-based), as
+    /// `bind(_:at:)` binds text, but in place and without a copy, because a static string's bytes
+    /// never move or go away.
+    public func bindStaticText(_ text: StaticString, at index: Int32) {
+        precondition(text.hasPointerRepresentation, "a static text bound in place must be a string literal")
+        let bytes = UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+        _ = sqlite3_bind_text(handle, index + 1, bytes, Int32(text.utf8CodeUnitCount), nil)
+    }
+
     /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
     /// keeps until the next ``beginRow()``.
     public func bindRowKey(_ key: EventKey, at index: Int32) {

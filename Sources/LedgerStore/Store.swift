@@ -260,11 +260,12 @@ public final class Store {
     ) throws(StoreError) -> Int {
         // Every one of the 34 parameters is bound below, so the old bindings need no clearing.
         // Text and the key go through the statement's row buffer, which SQLite reads in place
-        // instead of allocating a copy of each value.
+        // instead of allocating a copy of each value. The enumerations' texts are static, so
+        // SQLite reads them where they are.
         statement.rewind()
         statement.beginRow()
         statement.bindRowKey(event.key, at: 0)
-        statement.bindRowText(event.shape.rawValue, at: 1)
+        statement.bindStaticText(event.shape.storedText, at: 1)
         statement.bindRowText(event.provider, at: 2)
         statement.bindRowText(event.model, at: 3)
         statement.bindRowText(event.requestedModel, at: 4)
@@ -273,7 +274,7 @@ public final class Store {
         statement.bind(event.startedAtNanoseconds, at: 7)
         statement.bind(event.latencyMilliseconds, at: 8)
         statement.bind(event.timeToFirstTokenMilliseconds, at: 9)
-        statement.bindRowText(event.status.rawValue, at: 10)
+        statement.bindStaticText(event.status.storedText, at: 10)
         statement.bind(event.statusCode, at: 11)
         statement.bind(event.buckets.inputUncached, at: 12)
         statement.bind(event.buckets.cacheRead, at: 13)
@@ -281,8 +282,8 @@ public final class Store {
         statement.bind(event.buckets.output, at: 15)
         statement.bind(event.buckets.reasoning, at: 16)
         statement.bind(event.buckets.unclassified, at: 17)
-        statement.bindRowText(event.usageState.rawValue, at: 18)
-        statement.bindRowText(event.quality.rawValue, at: 19)
+        statement.bindStaticText(event.usageState.storedText, at: 18)
+        statement.bindStaticText(event.quality.storedText, at: 19)
         statement.bindRowText(event.clientKeyID, at: 20)
         statement.bindRowText(event.accountID, at: 21)
         statement.bindRowText(event.authIndex, at: 22)

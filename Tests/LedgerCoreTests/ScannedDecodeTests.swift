@@ -273,6 +273,71 @@ struct ScannedDecodeTests {
         #expect(scanner.hasNonPlainKey)
     }
 
+    @Test("reused scanner matches a fresh one")
+    func reusedScanner() {
+        // Texts with more members than the first scan has room for, some of them invalid after
+        // those members, between small ones, so that the member storage grows mid-scan.
+        let wide = (0..<(3 * JSONMemberScanner.initialCapacity)).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        let texts = [
+            #"{"a":1,"b":{"c":"x"}}"#, "{\(wide)}", #"{"a":[1,2],"d":{"e":{"f":{"g":1}}}}"#, "{\(wide),}",
+            #"{"q":{\#(wide)},"r":"s"}"#, #"{"a":"#, "{" + wide + #","a":{"b":1},"a":2}"#, "{}",
+        ]
+        var reused = JSONMemberScanner()
+        for round in 0..<2 {
+            for text in texts {
+                let bytes = Array(text.utf8)
+                var fresh = JSONMemberScanner()
+                let expected = bytes.withUnsafeBufferPointer { fresh.scan($0) }
+                let found = bytes.withUnsafeBufferPointer { reused.scan($0) }
+                #expect(found == expected, "round \(round): \(text.prefix(40))")
+                guard expected else { continue }
+                #expect(reused.hasNonPlainKey == fresh.hasNonPlainKey)
+                #expect(Self.describe(reused.members) == Self.describe(fresh.members), "round \(round)")
+                for (member, freshMember) in zip(reused.members, fresh.members) {
+                    #expect(member.keyFingerprint == freshMember.keyFingerprint)
+                    let key = Array(bytes[member.keyStart..<member.keyEnd])
+                    #expect(
+                        Self.lookup(key, parent: member.parent, in: reused, bytes: bytes)
+                            == Self.lookup(key, parent: member.parent, in: fresh, bytes: bytes))
+                }
+            }
+        }
+    }
+
+    @Test("small text after a large one clears a small table")
+    func indexShrinks() {
+        var scanner = JSONMemberScanner()
+        let wide = Array(("{" + (0..<5000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}").utf8)
+        #expect(wide.withUnsafeBufferPointer { scanner.scan($0) })
+        #expect(scanner.members.count == 5000)
+        #expect(scanner.index.slots.count >= 2 * 5000)
+        let small = Array(#"{"a":1,"b":{"c":2}}"#.utf8)
+        for _ in 0..<2 {
+            #expect(small.withUnsafeBufferPointer { scanner.scan($0) })
+        }
+        #expect(scanner.members.count == 3)
+        #expect(scanner.index.slots.count <= 16 * 2 * 32)
+    }
+
+    private static func lookup(_ name: [UInt8], parent: Int, in scanner: JSONMemberScanner, bytes: [UInt8]) -> Int? {
+        name.withUnsafeBufferPointer { name in
+            scanner.members.withUnsafeBufferPointer { members in
+                scanner.index.slots.withUnsafeBufferPointer { slots in
+                    bytes.withUnsafeBufferPointer { bytes in
+                        ScannedMemberIndex.lookup(name, parent: parent, slots: slots, members: members, bytes: bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func describe(_ members: ArraySlice<ScannedMember>) -> [String] {
+        members.map { member in
+            "\(member.parent) \(member.keyStart)-\(member.keyEnd) \(member.isPlainKey) \(member.kind) "
+                + "\(member.valueStart)-\(member.valueEnd)"
+        }
+    }
+
     @Test(
         "member index finds the last members",
         arguments: [
@@ -348,22 +413,78 @@ struct ScannedDecodeTests {
         #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text))
     }
 
+    @Test("exact integers match Int64 parsing")
+    func exactInt64Random() {
+        var generator = SystemRandomNumberGenerator()
+        // No "+": Int64("+1") is 1, but a JSON number never starts with one.
+        let alphabet = Array("0123456789-.eE".utf8)
+        for _ in 0..<20_000 {
+            // Mostly digits, 0 to 21 of them, around the 18-digit limit of the unchecked loop.
+            var bytes = (0..<Int.random(in: 0...21, using: &generator)).map { _ in
+                UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator)
+            }
+            if Bool.random(using: &generator) {
+                bytes.insert(UInt8(ascii: "-"), at: 0)
+            }
+            if Int.random(in: 0..<8, using: &generator) == 0, !bytes.isEmpty {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text), "\(text)")
+        }
+        for text in ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809"] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBufferPointer { ScannedFieldReader.exactInt64($0) } == Int64(text), "\(text)")
+        }
+    }
+
     @Test("interned strings keep their values")
     func interner() {
         let interner = StringInterner()
-        let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" }
-        for value in values {
-            let bytes = Array(value.utf8)
-            #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value)
+        let values = (0..<500).map { "value-\($0 % 170)-\(String(repeating: "x", count: $0 % 80))" } + ["", "é"]
+        for round in 0..<2 {
+            for value in values {
+                let bytes = Array(value.utf8)
+                #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value, "round \(round)")
+            }
         }
+    }
+
+    @Test("byte-keyed table matches a dictionary")
+    func byteKeyedStrings() {
+        var generator = SystemRandomNumberGenerator()
+        let table = ByteKeyedStrings(slotCount: 16)
+        var expected: [[UInt8]: String] = [:]
+        var hits = 0
+        for step in 0..<5000 {
+            // Few distinct keys, many sharing a bucket of this small table, some differing only in
+            // their tag byte, which the lookup also compares.
+            let length = Int.random(in: 0...20, using: &generator)
+            let key = (0..<length).map { _ in UInt8.random(in: 0...2, using: &generator) }
+            let tag = UInt8.random(in: 0...1, using: &generator)
+            let fingerprint = key.withUnsafeBufferPointer { ByteKeyedStrings.fingerprint($0) }
+            let found = key.withUnsafeBufferPointer { table.value(for: $0, tag: tag, fingerprint: fingerprint) }
+            if let found {
+                hits += 1
+                #expect(found == expected[key + [tag]], "step \(step)")
+                continue
+            }
+            let value = "value-\(step)"
+            expected[key + [tag]] = value
+            key.withUnsafeBufferPointer { table.insert(value, for: $0, tag: tag, fingerprint: fingerprint) }
+            let stored = key.withUnsafeBufferPointer { table.value(for: $0, tag: tag, fingerprint: fingerprint) }
+            #expect(stored == value)
+        }
+        #expect(hits > 0)
+        #expect(table.count <= table.slotCount)
     }
 
     @Test("secret id cache returns the derived ids")
     func secretIDCache() {
         let cache = SecretIDCache()
         #expect(cache.description == "SecretIDCache(0 entries)")
-        for index in 0..<300 {
-            let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 600))"
+        for index in 0..<600 {
+            let secret = "secret-\(index % 90)-\(String(repeating: "s", count: index % 90 * 7))"
             let bytes = Array(secret.utf8)
             let client = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .client) }
             let account = bytes.withUnsafeBufferPointer { cache.id(utf8: $0, kind: .account) }

@@ -1,7 +1,8 @@
 import Foundation
 import LedgerCore
-import LedgerStore
 import Testing
+
+@testable import LedgerStore
 
 @Suite("Statement binding")
 struct StatementBindTests {
@@ -104,5 +105,44 @@ struct StatementBindTests {
         insert.reset()
         try insert.run()
         #expect(try Self.storedValues(database) == ["text 'kept'", "text 'kept'", "null NULL"])
+    }
+
+    @Test("static text binds like row text")
+    func staticText() throws {
+        let (database, directory) = try Self.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try database.cachedStatement("INSERT INTO t (v) VALUES (?)")
+        let texts: [StaticString] = ["", "a", "cliproxyapi.usage_queue", "é😀"]
+        for text in texts {
+            insert.rewind()
+            insert.beginRow()
+            insert.bindRowText(text.description, at: 0)
+            try insert.run()
+            insert.rewind()
+            insert.bindStaticText(text, at: 0)
+            try insert.run()
+        }
+        let values = try Self.storedValues(database)
+        #expect(values.count == 2 * texts.count)
+        for (index, text) in texts.enumerated() {
+            #expect(values[2 * index] == "text '\(text)'")
+            #expect(values[2 * index + 1] == values[2 * index])
+        }
+    }
+
+    @Test("stored enumeration texts equal raw values")
+    func storedTexts() {
+        for shape in SourceShape.allCases {
+            #expect(shape.storedText.description == shape.rawValue)
+        }
+        for status in EventStatus.allCases {
+            #expect(status.storedText.description == status.rawValue)
+        }
+        for state in UsageState.allCases {
+            #expect(state.storedText.description == state.rawValue)
+        }
+        for quality in UsageQuality.allCases {
+            #expect(quality.storedText.description == quality.rawValue)
+        }
     }
 }

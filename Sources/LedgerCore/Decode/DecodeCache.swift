@@ -17,41 +17,22 @@ public final class DecodeCache {
 /// A fixed-size table from the UTF-8 bytes of short field values (provider, model, executor
 /// type) to their `String`, so that repeated values are neither validated nor allocated again.
 final class StringInterner {
-    private struct Entry {
-        var bytes: [UInt8]
-        var text: String
-    }
-
     /// Values longer than this many bytes are not kept.
     static let maximumLength = 64
-    private static let slotCount = 1024
-    /// Empty until the first lookup, so that a cache that decodes no usage-queue line allocates no table.
-    private var slots: [Entry?] = []
+    private let table = ByteKeyedStrings(slotCount: 1024)
 
     /// The `String` of `bytes`, which must be valid UTF-8.
     func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count <= Self.maximumLength else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        if slots.isEmpty {
-            slots = Array(repeating: nil, count: Self.slotCount)
-        }
-        let slot = Int(truncatingIfNeeded: Self.fingerprint(bytes)) & (Self.slotCount - 1)
-        if let entry = slots[slot], entry.bytes.hasSameBytes(as: bytes) {
-            return entry.text
+        let fingerprint = ByteKeyedStrings.fingerprint(bytes)
+        if let text = table.value(for: bytes, tag: 0, fingerprint: fingerprint) {
+            return text
         }
         let text = String(decoding: bytes, as: UTF8.self)
-        slots[slot] = Entry(bytes: Array(bytes), text: text)
+        table.insert(text, for: bytes, tag: 0, fingerprint: fingerprint)
         return text
-    }
-
-    /// FNV-1a over the bytes and their count.
-    static func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return hash ^ (hash >> 29)
     }
 }
 
@@ -62,42 +43,34 @@ final class StringInterner {
 /// buffer does, to compare them in full: a shorter fingerprint could map two secrets onto one
 /// id. It never writes, logs or prints them.
 final class SecretIDCache: CustomStringConvertible {
-    private struct Entry {
-        var kind: SecretHasher.Kind
-        var secret: [UInt8]
-        var id: String
-    }
-
     /// The number of entries kept.
-    static let slotCount = 256
+    static let slotCount = 1024
     /// Secrets longer than this many bytes are hashed every time and not kept.
     static let maximumLength = 512
-    /// Empty until the first lookup, so that a cache that decodes no usage-queue line allocates no table.
-    private var slots: [Entry?] = []
+    private let table = ByteKeyedStrings(slotCount: slotCount)
 
     /// Returns the id of the secret whose UTF-8 bytes are `value`.
     func id(utf8 value: UnsafeBufferPointer<UInt8>, kind: SecretHasher.Kind) -> String {
         guard value.count <= Self.maximumLength else {
             return SecretHasher.id(utf8: value, kind: kind)
         }
-        var fingerprint = StringInterner.fingerprint(value)
+        // Kinds take different buckets, so that an account and a client key with the same value
+        // do not displace each other.
+        var fingerprint = ByteKeyedStrings.fingerprint(value)
+        let tag: UInt8 = kind == .account ? 1 : 0
         if kind == .account {
             fingerprint = ~fingerprint
         }
-        if slots.isEmpty {
-            slots = Array(repeating: nil, count: Self.slotCount)
-        }
-        let slot = Int(truncatingIfNeeded: fingerprint) & (Self.slotCount - 1)
-        if let entry = slots[slot], entry.kind == kind, entry.secret.hasSameBytes(as: value) {
-            return entry.id
+        if let id = table.value(for: value, tag: tag, fingerprint: fingerprint) {
+            return id
         }
         let id = SecretHasher.id(utf8: value, kind: kind)
-        slots[slot] = Entry(kind: kind, secret: Array(value), id: id)
+        table.insert(id, for: value, tag: tag, fingerprint: fingerprint)
         return id
     }
 
     /// The number of entries, never their contents.
     var description: String {
-        "SecretIDCache(\(slots.count { $0 != nil }) entries)"
+        "SecretIDCache(\(table.count) entries)"
     }
 }

@@ -140,6 +140,17 @@ struct ScannedFieldReader: RecordFields {
             index = 1
         }
         guard index < text.count else { return nil }
+        // At most 18 digits stay below 10^18, inside the Int64 range, so they need no overflow checks.
+        if text.count - index <= 18 {
+            var magnitude: Int64 = 0
+            while index < text.count {
+                let digit = text[index] &- UInt8(ascii: "0")
+                guard digit <= 9 else { return nil }
+                magnitude = magnitude &* 10 &+ Int64(digit)
+                index += 1
+            }
+            return isNegative ? -magnitude : magnitude
+        }
         // Accumulated as a negative number, so that Int64.min fits.
         var value: Int64 = 0
         while index < text.count {

@@ -41,28 +41,62 @@ struct ScannedMember {
 struct JSONMemberScanner {
     /// The deepest object whose members are recorded; the top-level object is depth 1.
     static let recordedDepth = 3
+    /// The number of members that the first scan has room for.
+    static let initialCapacity = 64
 
-    /// The members recorded by the last successful ``scan(_:)``, in source order.
-    private(set) var members: [ScannedMember] = []
+    /// Room for the members of a scan, written in place through a pointer. Only the first
+    /// `memberCount` elements belong to the last scan. Its count is the capacity, which doubles
+    /// whenever a text has more members than it.
+    private var storage: [ScannedMember] = []
+    private var memberCount = 0
     /// Whether some recorded key has an escape or a byte above 0x7F.
     private(set) var hasNonPlainKey = false
-    /// The index of ``members`` by object and key, built by each successful ``scan(_:)``.
+    /// The index of ``members`` by object and key, filled while each scan records the members.
     private(set) var index = ScannedMemberIndex()
+
+    /// The members recorded by the last successful ``scan(_:)``, in source order.
+    var members: ArraySlice<ScannedMember> { storage[..<memberCount] }
 
     /// Scans `bytes` as one JSON text, surrounding whitespace allowed.
     /// - Returns: `true` when the text is valid JSON and its top level is an object; `false`
     ///   otherwise, with ``members`` left incomplete.
     mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var cursor = ScanCursor(bytes: bytes)
-        swap(&cursor.members, &members)
-        cursor.members.removeAll(keepingCapacity: true)
-        let isValid = cursor.scanTopLevelObject()
-        swap(&cursor.members, &members)
-        hasNonPlainKey = cursor.hasNonPlainKey
-        if isValid {
-            index.build(members, bytes: bytes)
+        if storage.isEmpty {
+            storage = Self.makeStorage(capacity: Self.initialCapacity)
         }
-        return isValid
+        // The index has room for twice the members of the text before, not for the whole storage,
+        // so that one text with many members does not make every later scan clear a large table.
+        // A text with more members than that room scans again with twice the room.
+        var capacity = ScannedMemberIndex.capacity(forMembers: 2 * memberCount)
+        while true {
+            let (isValid, count, hasNonPlainKey, isOutOfRoom, limit) = storage.withUnsafeMutableBufferPointer {
+                members in
+                index.withClearedSlots(capacity: capacity) { slots in
+                    let limit = min(members.count, slots.count / 2)
+                    var cursor = ScanCursor(
+                        bytes: bytes, members: UnsafeMutableBufferPointer(rebasing: members[..<limit]), slots: slots)
+                    let isValid = cursor.scanTopLevelObject()
+                    return (isValid, cursor.count, cursor.hasNonPlainKey, cursor.isOutOfRoom, limit)
+                }
+            }
+            if isOutOfRoom {
+                capacity = 2 * limit
+                if limit == storage.count {
+                    storage = Self.makeStorage(capacity: 2 * storage.count)
+                }
+                continue
+            }
+            memberCount = count
+            self.hasNonPlainKey = hasNonPlainKey
+            return isValid
+        }
+    }
+
+    private static func makeStorage(capacity: Int) -> [ScannedMember] {
+        let empty = ScannedMember(
+            parent: -1, keyStart: 0, keyEnd: 0, keyFingerprint: KeyFingerprint(length: 0, head: 0, tail: 0),
+            isPlainKey: true, kind: .null, valueStart: 0, valueEnd: 0)
+        return Array(repeating: empty, count: capacity)
     }
 
     /// Returns the position of the first byte at or after `start` that is a quote, a backslash, a
@@ -122,11 +156,22 @@ struct StringContent: OptionSet {
 private struct ScanCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
-    var members: [ScannedMember] = []
+    /// Room for the recorded members, the first `count` of which are written.
+    let members: UnsafeMutableBufferPointer<ScannedMember>
+    var count = 0
+    /// The ``ScannedMemberIndex`` slots, cleared, with at least twice as many slots as `members`.
+    let slots: UnsafeMutableBufferPointer<Int32>
     var hasNonPlainKey = false
+    /// Whether the scan stopped because `members` had no room for one more member.
+    var isOutOfRoom = false
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(
+        bytes: UnsafeBufferPointer<UInt8>, members: UnsafeMutableBufferPointer<ScannedMember>,
+        slots: UnsafeMutableBufferPointer<Int32>
+    ) {
         self.bytes = bytes
+        self.members = members
+        self.slots = slots
     }
 
     mutating func scanTopLevelObject() -> Bool {
@@ -207,14 +252,19 @@ private struct ScanCursor {
             let valueStart = index
             var memberIndex: Int?
             if records, let parent {
+                guard count < members.count else {
+                    isOutOfRoom = true
+                    return false
+                }
                 let isPlain = keyContent.isEmpty
                 hasNonPlainKey = hasNonPlainKey || !isPlain
-                memberIndex = members.count
-                members.append(
-                    ScannedMember(
-                        parent: parent, keyStart: keyStart, keyEnd: keyEnd,
-                        keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
-                        kind: .null, valueStart: valueStart, valueEnd: valueStart))
+                memberIndex = count
+                members[count] = ScannedMember(
+                    parent: parent, keyStart: keyStart, keyEnd: keyEnd,
+                    keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
+                    kind: .null, valueStart: valueStart, valueEnd: valueStart)
+                count += 1
+                ScannedMemberIndex.insert(count - 1, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
             guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
             if let memberIndex {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// An open-addressing hash table from a member's object and key to the member's index in the
 /// member list of ``JSONMemberScanner``, so that a field lookup probes a slot or two instead of
 /// comparing the name with every recorded key.
@@ -10,34 +12,55 @@ struct ScannedMemberIndex {
     /// Member indexes, -1 for an empty slot. Their count is a power of two.
     private(set) var slots: [Int32] = []
 
-    /// Fills the table with `members`, whose keys are in `bytes`.
-    mutating func build(_ members: [ScannedMember], bytes: UnsafeBufferPointer<UInt8>) {
-        // At most half the slots are used, which keeps probe sequences short.
-        var count = 64
-        while count < 2 * members.count {
-            count *= 2
+    /// Returns the member capacity of a table for `count` members: the smallest power of two
+    /// that is at least 32 and at least `count`.
+    static func capacity(forMembers count: Int) -> Int {
+        var capacity = 32
+        while capacity < count {
+            capacity *= 2
         }
-        if slots.count != count {
+        return capacity
+    }
+
+    /// Empties the table, sizes it for at least `capacity` members, a value that
+    /// ``capacity(forMembers:)`` returns, and calls `body` with its slots, into which
+    /// ``insert(_:members:slots:bytes:)`` then adds at most half as many members as there are
+    /// slots.
+    mutating func withClearedSlots<Result>(
+        capacity: Int, _ body: (UnsafeMutableBufferPointer<Int32>) -> Result
+    ) -> Result {
+        // At most half the slots are used, which keeps probe sequences short. A table up to 16
+        // times larger than needed is kept, so that texts of alternating sizes allocate none.
+        let count = 2 * capacity
+        if slots.count < count || slots.count > 16 * count {
             slots = Array(repeating: -1, count: count)
         } else {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
-        }
-        let mask = count - 1
-        slots.withUnsafeMutableBufferPointer { slots in
-            members.withUnsafeBufferPointer { members in
-                for index in members.indices {
-                    let member = members[index]
-                    var slot = Self.slot(member.parent, member.keyFingerprint, mask: mask)
-                    while true {
-                        let occupant = Int(slots[slot])
-                        if occupant < 0 || Self.isSameKey(members[occupant], member, bytes: bytes) {
-                            slots[slot] = Int32(truncatingIfNeeded: index)
-                            break
-                        }
-                        slot = (slot + 1) & mask
-                    }
-                }
+            // -1 is all bits set in every byte, so one memset empties the table.
+            slots.withUnsafeMutableBytes { table in
+                guard let base = table.baseAddress else { return }
+                memset(base, 0xFF, table.count)
             }
+        }
+        return slots.withUnsafeMutableBufferPointer { slots in body(slots) }
+    }
+
+    /// Adds member `index` of `members`, whose keys are in `bytes`, to `slots`, where it replaces
+    /// an earlier member of the same object with the same key.
+    @inline(__always)
+    static func insert(
+        _ index: Int, members: UnsafeBufferPointer<ScannedMember>, slots: UnsafeMutableBufferPointer<Int32>,
+        bytes: UnsafeBufferPointer<UInt8>
+    ) {
+        let mask = slots.count - 1
+        let member = members[index]
+        var slot = Self.slot(member.parent, member.keyFingerprint, mask: mask)
+        while true {
+            let occupant = Int(slots[slot])
+            if occupant < 0 || Self.isSameKey(members[occupant], member, bytes: bytes) {
+                slots[slot] = Int32(truncatingIfNeeded: index)
+                return
+            }
+            slot = (slot + 1) & mask
         }
     }
 
@@ -109,7 +132,15 @@ struct KeyFingerprint: Equatable {
     /// The last 8 bytes, little-endian, when `length` is above 8, else 0.
     var tail: UInt64
 
+    init(length: Int, head: UInt64, tail: UInt64) {
+        self.length = length
+        self.head = head
+        self.tail = tail
+    }
+
     init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        // The one check that makes every load below read inside `bytes`.
+        precondition(start >= 0 && start <= end && end <= bytes.count)
         length = end - start
         if length > 8 {
             head = Self.load(bytes, at: start)
@@ -132,8 +163,9 @@ struct KeyFingerprint: Equatable {
         }
     }
 
+    /// Loads 8 bytes from `index`, which the caller has checked to be at most `bytes.count - 8`.
     private static func load(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt64 {
-        precondition(index >= 0 && index + 8 <= bytes.count)
-        return UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+        UInt64(
+            littleEndian: UnsafeRawPointer(bytes.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: UInt64.self))
     }
 }

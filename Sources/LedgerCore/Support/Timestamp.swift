@@ -20,62 +20,45 @@ public enum Timestamp {
 
     /// Parses the UTF-8 bytes of an RFC 3339 date-time, like ``parseRFC3339(_:)``.
     public static func parseRFC3339(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var index = 0
-
-        func digits(_ count: Int) -> Int64? {
-            guard index + count <= bytes.count else { return nil }
-            var value: Int64 = 0
-            for offset in 0..<count {
-                let byte = bytes[index + offset]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int64(byte - 0x30)
-            }
-            index += count
-            return value
-        }
-        func expect(_ characters: UInt8...) -> Bool {
-            guard index < bytes.count, characters.contains(bytes[index]) else { return false }
-            index += 1
-            return true
-        }
-
-        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-            let day = digits(2), expect(UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")),
-            let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
-            let second = digits(2)
+        // Plain comparisons on a cursor, because nested functions and a variadic array per
+        // separator took about twice the instructions, and every usage-queue record has a timestamp.
+        var cursor = RFC3339Cursor(bytes: bytes)
+        guard let year = cursor.digits(4), cursor.skip(UInt8(ascii: "-")), let month = cursor.digits(2),
+            cursor.skip(UInt8(ascii: "-")), let day = cursor.digits(2),
+            cursor.skip(UInt8(ascii: "T"), or: UInt8(ascii: "t"), or: UInt8(ascii: " ")), let hour = cursor.digits(2),
+            cursor.skip(UInt8(ascii: ":")), let minute = cursor.digits(2), cursor.skip(UInt8(ascii: ":")),
+            let second = cursor.digits(2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month), hour <= 23,
             minute <= 59, second <= 60
         else { return nil }
 
         var nanoseconds: Int64 = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
+        if cursor.skip(UInt8(ascii: ".")) {
             var count = 0
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            while let digit = cursor.digit() {
                 guard count < 9 else { return nil }
-                nanoseconds = nanoseconds * 10 + Int64(bytes[index] - 0x30)
+                nanoseconds = nanoseconds * 10 + digit
                 count += 1
-                index += 1
             }
             guard count > 0 else { return nil }
             for _ in count..<9 { nanoseconds *= 10 }
         }
 
         var offsetSeconds: Int64 = 0
-        if expect(UInt8(ascii: "Z"), UInt8(ascii: "z")) {
+        if cursor.skip(UInt8(ascii: "Z"), or: UInt8(ascii: "z")) {
             offsetSeconds = 0
-        } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-            let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
-            index += 1
-            guard let offsetHour = digits(2), expect(UInt8(ascii: ":")), let offsetMinute = digits(2),
-                offsetHour <= 23, offsetMinute <= 59
+        } else if let signByte = cursor.current, signByte == UInt8(ascii: "+") || signByte == UInt8(ascii: "-") {
+            let sign: Int64 = signByte == UInt8(ascii: "-") ? -1 : 1
+            cursor.index += 1
+            guard let offsetHour = cursor.digits(2), cursor.skip(UInt8(ascii: ":")),
+                let offsetMinute = cursor.digits(2), offsetHour <= 23, offsetMinute <= 59
             else { return nil }
             offsetSeconds = sign * (offsetHour * 3600 + offsetMinute * 60)
         } else {
             return nil
         }
-        guard index == bytes.count else { return nil }
+        guard cursor.index == bytes.count else { return nil }
 
         // A leap second is folded onto the following second, as POSIX time has no 60th second.
         let days = daysFromCivil(year: year, month: month, day: day)
@@ -176,5 +159,48 @@ public enum Timestamp {
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
+
+/// A position in the bytes of an RFC 3339 date-time, for ``Timestamp/parseRFC3339(utf8:)``.
+private struct RFC3339Cursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// The byte at the position, nil at the end.
+    var current: UInt8? {
+        index < bytes.count ? bytes[index] : nil
+    }
+
+    /// Reads `count` decimal digits, or returns nil and stays put when fewer follow.
+    mutating func digits(_ count: Int) -> Int64? {
+        guard index + count <= bytes.count else { return nil }
+        var value: Int64 = 0
+        for offset in 0..<count {
+            let byte = bytes[index + offset]
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+        }
+        index += count
+        return value
+    }
+
+    /// Reads one decimal digit, or returns nil and stays put when none follows.
+    mutating func digit() -> Int64? {
+        guard let byte = current, byte >= 0x30, byte <= 0x39 else { return nil }
+        index += 1
+        return Int64(byte - 0x30)
+    }
+
+    /// Moves past the byte at the position when it is `first`, `second` or `third`, and returns
+    /// whether it did.
+    mutating func skip(_ first: UInt8, or second: UInt8? = nil, or third: UInt8? = nil) -> Bool {
+        guard let byte = current, byte == first || byte == second || byte == third else { return false }
+        index += 1
+        return true
     }
 }
