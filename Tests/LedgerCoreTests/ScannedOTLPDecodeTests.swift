@@ -221,6 +221,46 @@ struct ScannedOTLPDecodeTests {
         Self.expectSameOutcome(outcome, Self.treeOutcome(line), "\(name)")
     }
 
+    /// Every attribute name that decoding reads, with a value that changes the event when read.
+    static let readAttributes = [
+        ("gen_ai.operation.name", #"{"stringValue":"chat"}"#),
+        ("gen_ai.provider.name", #"{"stringValue":"openai"}"#),
+        ("gen_ai.system", #"{"stringValue":"openai"}"#),
+        ("gen_ai.request.model", #"{"stringValue":"gpt-5"}"#),
+        ("gen_ai.response.model", #"{"stringValue":"gpt-5-mini"}"#),
+        ("gen_ai.conversation.id", #"{"stringValue":"sess-7"}"#),
+        ("http.response.status_code", #"{"intValue":"429"}"#),
+        ("gen_ai.usage.input_tokens", #"{"intValue":"11"}"#),
+        ("gen_ai.usage.prompt_tokens", #"{"intValue":"12"}"#),
+        ("gen_ai.usage.output_tokens", #"{"intValue":"13"}"#),
+        ("gen_ai.usage.completion_tokens", #"{"intValue":"14"}"#),
+        ("gen_ai.usage.cache_read.input_tokens", #"{"intValue":"15"}"#),
+        ("gen_ai.usage.cache_creation.input_tokens", #"{"intValue":"16"}"#),
+        ("gen_ai.usage.cache_write.input_tokens", #"{"intValue":"17"}"#),
+        ("gen_ai.usage.reasoning.output_tokens", #"{"intValue":"18"}"#),
+    ]
+
+    @Test("each read attribute matches the tree", arguments: readAttributes)
+    func readAttribute(key: String, value: String) throws {
+        let operation = Self.attribute("gen_ai.operation.name", #"{"stringValue":"embeddings"}"#)
+        let alone = Self.line([Self.span(attributes: [operation, Self.attribute(key, value)])])
+        let outcome = try #require(Self.scannedOutcome(alone), "\(key)")
+        Self.expectSameOutcome(outcome, Self.treeOutcome(alone), "\(key)")
+
+        // The same key once more, later in the list, is the one that counts.
+        let repeated = Self.line([
+            Self.span(attributes: [operation, Self.attribute(key, value), Self.attribute(key, #"{"intValue":"3"}"#)])
+        ])
+        let repeatedOutcome = try #require(Self.scannedOutcome(repeated), "\(key) repeated")
+        Self.expectSameOutcome(repeatedOutcome, Self.treeOutcome(repeated), "\(key) repeated")
+
+        // The value changes the event, so the first check fails for a name that the byte path skips.
+        if key != "gen_ai.operation.name" {
+            let without = Self.line([Self.span(attributes: [operation])])
+            #expect(Self.treeOutcome(without).events != outcome.events, "\(key)")
+        }
+    }
+
     static let treeCases: [(String, String)] = [
         (
             "an escape in a read value",
