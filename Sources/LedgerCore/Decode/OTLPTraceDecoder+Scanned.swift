@@ -62,11 +62,25 @@ enum OTLPName {
 
 extension StaticString {
     /// Returns whether the bytes of `text` from `start` to `end` are this ASCII name.
+    ///
+    /// It compares 8 bytes at a time while 8 remain, because most names compared are longer than 8 bytes.
+    /// `start` and `end` must lie within `text`.
     func equals(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         let count = utf8CodeUnitCount
         guard end - start == count else { return false }
         let name = utf8Start
         var offset = 0
+        if let base = text.baseAddress {
+            let textStart = UnsafeRawPointer(base + start)
+            let nameStart = UnsafeRawPointer(name)
+            while offset + 8 <= count {
+                guard
+                    textStart.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                        == nameStart.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                else { return false }
+                offset += 8
+            }
+        }
         while offset < count {
             guard text[start + offset] == name[offset] else { return false }
             offset += 1
