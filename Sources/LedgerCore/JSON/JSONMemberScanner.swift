@@ -103,6 +103,9 @@ struct JSONMemberScanner {
     /// control character or above 0x7F, or `bytes.count` when there is none.
     ///
     /// Most bytes of a string are plain ASCII, so it tests 8 of them at a time while 8 remain.
+    /// It is inlined because most strings are short, so that the cost of a call is a large part
+    /// of the search.
+    @inline(__always)
     static func firstSpecialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var position = start
         let count = bytes.count
@@ -355,6 +358,11 @@ private struct ScanCursor {
 
     /// Scans the string whose opening quote is at `index` and leaves `index` after its closing
     /// quote. Returns the content it has besides plain ASCII, or nil when it is invalid.
+    ///
+    /// It is inlined too, because with ``JSONMemberScanner/firstSpecialByte(in:from:)`` inside it
+    /// the Swift 6.3.1 optimizer keeps it a function of its own, whose calls cost more than the
+    /// inlined search saves.
+    @inline(__always)
     mutating func scanString() -> StringContent? {
         index += 1
         var content: StringContent = []
