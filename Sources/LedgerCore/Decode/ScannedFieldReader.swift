@@ -15,7 +15,9 @@ struct ScannedFieldReader: RecordFields {
     let parent: Int
     /// The depth of this object; the top-level object is depth 1.
     let depth: Int
-    let cache: DecodeCache
+    /// Unowned, so that copying a reader for a nested object retains nothing. Every reader lives
+    /// inside ``UsageQueueDecoder/decodeScanned(_:now:cache:)``, whose caller keeps the cache.
+    unowned(unsafe) let cache: DecodeCache
 
     /// Empty, because the errors of this reader are never shown.
     var path: String { "" }
@@ -37,7 +39,7 @@ struct ScannedFieldReader: RecordFields {
         return memberIndexCopyingName(name)
     }
 
-    /// The index of the last member named `name`, for a name whose bytes are not contiguous.
+    /// Looks up `name` through a copy of its bytes, for a name whose bytes are not contiguous.
     @inline(never)
     private func memberIndexCopyingName(_ name: String) -> Int? {
         Array(name.utf8).withUnsafeBufferPointer { nameBytes in
