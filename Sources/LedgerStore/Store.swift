@@ -219,7 +219,7 @@ public final class Store {
     /// Inserts one unpriced event unless its key is stored. Returns 1 when it was new, else 0.
     func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
         let statement = try eventInsertStatement()
-        // The line offset is passed apart, so the positioned event's own is never read.
+        // The insert binds `lineOffset`, which may be nil, and never reads the wrapper's offset of 0.
         return try withUnsafePointer(to: PositionedEvent(event: event, lineOffset: 0)) {
             (positioned) throws(StoreError) in
             try insert(positioned, fileID: fileID, lineOffset: lineOffset, costChangeSequence: nil, using: statement)
