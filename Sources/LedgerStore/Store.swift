@@ -191,15 +191,21 @@ public final class Store {
                 var costChangeSequence = try reserveCostChangeSequence(count: events.count { $0.cost != nil })
                 // One statement lookup per batch, because the statement cache hashes the whole SQL text.
                 let statement = try eventInsertStatement()
-                for positioned in events {
-                    var sequence: Int64?
-                    if positioned.cost != nil {
-                        sequence = costChangeSequence
-                        costChangeSequence += 1
+                // Bound from the array's storage, because a loop over the array copied each event
+                // and retained its strings.
+                try events.withUnsafeBufferPointer { (events) throws(StoreError) in
+                    guard let first = events.baseAddress else { return }
+                    for index in 0..<events.count {
+                        let positioned = first + index
+                        var sequence: Int64?
+                        if positioned.pointee.cost != nil {
+                            sequence = costChangeSequence
+                            costChangeSequence += 1
+                        }
+                        inserted += try insert(
+                            positioned, fileID: file.fileID, lineOffset: positioned.pointee.lineOffset,
+                            costChangeSequence: sequence, using: statement)
                     }
-                    inserted += try insert(
-                        positioned.event, fileID: file.fileID, lineOffset: positioned.lineOffset,
-                        cost: positioned.cost, costChangeSequence: sequence, using: statement)
                 }
             }
             for row in batch.quarantine {
@@ -212,9 +218,12 @@ public final class Store {
 
     /// Inserts one unpriced event unless its key is stored. Returns 1 when it was new, else 0.
     func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
-        try insert(
-            event, fileID: fileID, lineOffset: lineOffset, cost: nil, costChangeSequence: nil,
-            using: try eventInsertStatement())
+        let statement = try eventInsertStatement()
+        // The insert binds `lineOffset`, which may be nil, and never reads the wrapper's offset of 0.
+        return try withUnsafePointer(to: PositionedEvent(event: event, lineOffset: 0)) {
+            (positioned) throws(StoreError) in
+            try insert(positioned, fileID: fileID, lineOffset: lineOffset, costChangeSequence: nil, using: statement)
+        }
     }
 
     /// Advances the cost change sequence by `count` values and returns the first of them, or
@@ -252,10 +261,12 @@ public final class Store {
             """)
     }
 
-    /// Inserts one event with `statement`, an ``eventInsertStatement()``, priced with `cost` and
-    /// `costChangeSequence` or unpriced when they are `nil`. Returns 1 when it was new, else 0.
+    /// Inserts the event that `positioned` points to with `statement`, an ``eventInsertStatement()``,
+    /// at `lineOffset`, priced with its cost and `costChangeSequence` or unpriced when they are
+    /// `nil`. Returns 1 when it was new, else 0. The fields are read in place, without a copy of
+    /// the event.
     private func insert(
-        _ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?, cost: RecordedCost?,
+        _ positioned: UnsafePointer<PositionedEvent>, fileID: Int64?, lineOffset: Int64?,
         costChangeSequence: Int64?, using statement: Statement
     ) throws(StoreError) -> Int {
         // Every one of the 34 parameters is bound below, so the old bindings need no clearing.
@@ -264,39 +275,39 @@ public final class Store {
         // SQLite reads them where they are.
         statement.rewind()
         statement.beginRow()
-        statement.bindRowKey(event.key, at: 0)
-        statement.bindStaticText(event.shape.storedText, at: 1)
-        statement.bindRowText(event.provider, at: 2)
-        statement.bindRowText(event.model, at: 3)
-        statement.bindRowText(event.requestedModel, at: 4)
-        statement.bindRowText(event.sessionID, at: 5)
-        statement.bindRowText(event.requestID, at: 6)
-        statement.bind(event.startedAtNanoseconds, at: 7)
-        statement.bind(event.latencyMilliseconds, at: 8)
-        statement.bind(event.timeToFirstTokenMilliseconds, at: 9)
-        statement.bindStaticText(event.status.storedText, at: 10)
-        statement.bind(event.statusCode, at: 11)
-        statement.bind(event.buckets.inputUncached, at: 12)
-        statement.bind(event.buckets.cacheRead, at: 13)
-        statement.bind(event.buckets.cacheWrite, at: 14)
-        statement.bind(event.buckets.output, at: 15)
-        statement.bind(event.buckets.reasoning, at: 16)
-        statement.bind(event.buckets.unclassified, at: 17)
-        statement.bindStaticText(event.usageState.storedText, at: 18)
-        statement.bindStaticText(event.quality.storedText, at: 19)
-        statement.bindRowText(event.clientKeyID, at: 20)
-        statement.bindRowText(event.accountID, at: 21)
-        statement.bindRowText(event.authIndex, at: 22)
-        statement.bindRowText(event.serviceName, at: 23)
-        statement.bindRowText(event.hostName, at: 24)
+        statement.bindRowKey(positioned.pointee.event.key, at: 0)
+        statement.bindStaticText(positioned.pointee.event.shape.storedText, at: 1)
+        statement.bindRowText(positioned.pointee.event.provider, at: 2)
+        statement.bindRowText(positioned.pointee.event.model, at: 3)
+        statement.bindRowText(positioned.pointee.event.requestedModel, at: 4)
+        statement.bindRowText(positioned.pointee.event.sessionID, at: 5)
+        statement.bindRowText(positioned.pointee.event.requestID, at: 6)
+        statement.bind(positioned.pointee.event.startedAtNanoseconds, at: 7)
+        statement.bind(positioned.pointee.event.latencyMilliseconds, at: 8)
+        statement.bind(positioned.pointee.event.timeToFirstTokenMilliseconds, at: 9)
+        statement.bindStaticText(positioned.pointee.event.status.storedText, at: 10)
+        statement.bind(positioned.pointee.event.statusCode, at: 11)
+        statement.bind(positioned.pointee.event.buckets.inputUncached, at: 12)
+        statement.bind(positioned.pointee.event.buckets.cacheRead, at: 13)
+        statement.bind(positioned.pointee.event.buckets.cacheWrite, at: 14)
+        statement.bind(positioned.pointee.event.buckets.output, at: 15)
+        statement.bind(positioned.pointee.event.buckets.reasoning, at: 16)
+        statement.bind(positioned.pointee.event.buckets.unclassified, at: 17)
+        statement.bindStaticText(positioned.pointee.event.usageState.storedText, at: 18)
+        statement.bindStaticText(positioned.pointee.event.quality.storedText, at: 19)
+        statement.bindRowText(positioned.pointee.event.clientKeyID, at: 20)
+        statement.bindRowText(positioned.pointee.event.accountID, at: 21)
+        statement.bindRowText(positioned.pointee.event.authIndex, at: 22)
+        statement.bindRowText(positioned.pointee.event.serviceName, at: 23)
+        statement.bindRowText(positioned.pointee.event.hostName, at: 24)
         statement.bind(fileID, at: 25)
         statement.bind(lineOffset, at: 26)
-        statement.bind(event.toolInputTokens, at: 27)
-        statement.bind(event.toolOutputTokens, at: 28)
-        statement.bind(cost?.nanos, at: 29)
-        statement.bind(cost.map { $0.isEstimated ? 1 : 0 }, at: 30)
-        statement.bindRowText(cost?.priceReference, at: 31)
-        statement.bind(cost?.pricedAtNanoseconds, at: 32)
+        statement.bind(positioned.pointee.event.toolInputTokens, at: 27)
+        statement.bind(positioned.pointee.event.toolOutputTokens, at: 28)
+        statement.bind(positioned.pointee.cost?.nanos, at: 29)
+        statement.bind(positioned.pointee.cost.map { $0.isEstimated ? 1 : 0 }, at: 30)
+        statement.bindRowText(positioned.pointee.cost?.priceReference, at: 31)
+        statement.bind(positioned.pointee.cost?.pricedAtNanoseconds, at: 32)
         statement.bind(costChangeSequence, at: 33)
         try statement.run()
         return database.changes

@@ -133,6 +133,54 @@ struct IngestPricingTests {
         #expect(gpt5?.priceReference == "tokenledger:codex/gpt-5@sha256:\(pricer.pricingHash)")
     }
 
+    @Test("recorder counts match the pricer")
+    func recorderCountsMatchPricer() throws {
+        let bytes = Array(try Data(contentsOf: Harness.packageRoot.appendingPathComponent("ledger/pricing.json")))
+        let pricer = try TokenledgerPricer(pricingFileBytes: bytes)
+        let mapping = ProviderMapping(pricing: pricer.pricing)
+        let recorder = CostRecorder(pricer: pricer, logger: Self.logger)
+        let pairs = [
+            ("codex", "gpt-5"), ("openai", "gpt-5"), ("claude", "sonnet"), ("codex", "gpt-6"), ("", ""),
+            ("gemini", "gemini-2.5-pro"), ("unknown", "unknown"),
+        ]
+        let tokenCases = [
+            BillableTokens(buckets: TokenBuckets(inputUncached: 400, cacheRead: 600, output: 300)),
+            BillableTokens(buckets: .zero),
+            BillableTokens(buckets: TokenBuckets(inputUncached: -1, output: 3)),
+            BillableTokens(
+                buckets: TokenBuckets(inputUncached: 10, output: 5), separatingToolInput: 20, toolOutput: 0),
+        ]
+        for (provider, model) in pairs {
+            for tokens in tokenCases {
+                for usageState in [UsageState.present, .missing] {
+                    var summary = CostRecorder.Summary()
+                    let cost = recorder.cost(
+                        provider: provider, model: model, tokens: tokens, usageState: usageState, now: Self.now,
+                        summary: &summary)
+                    let ledgerProvider = mapping.provider(provider)
+                    var expected = CostRecorder.Summary()
+                    do {
+                        let priced = try pricer.cost(
+                            provider: ledgerProvider, model: mapping.model(model, provider: ledgerProvider),
+                            tokens: tokens)
+                        if priced == nil {
+                            expected.unpriced = 1
+                        } else if usageState == .missing {
+                            expected.usageMissing = 1
+                        } else {
+                            expected.priced = 1
+                        }
+                    } catch {
+                        expected.rejected = 1
+                    }
+                    let label = "\(provider)/\(model) \(tokens) \(usageState)"
+                    #expect(summary == expected, "\(label)")
+                    #expect((cost == nil) == (expected.unpriced + expected.rejected == 1), "\(label)")
+                }
+            }
+        }
+    }
+
     @Test("untried events keep the checkpoint")
     func checkpointWaitsForUntriedEvents() throws {
         let harness = try Harness()

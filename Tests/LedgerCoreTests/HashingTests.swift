@@ -67,6 +67,20 @@ struct HashingTests {
         #expect(key.description == String(SHA256.hexDigest([0] + Array("abc".utf8)).prefix(32)))
     }
 
+    @Test("event key matches its digest")
+    func eventKeysMatchDigest() {
+        for namespace in ["", "u", "usage_queue", "a namespace longer than fifteen bytes"] {
+            for length in [0, 1, 54, 55, 56, 63, 64, 65, 700] {
+                let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 17 &+ 3) }
+                let key = EventKey(namespace: namespace, bytes: bytes)
+                let digest = SHA256.hash(Array(namespace.utf8) + [0] + bytes)
+                let expectedHigh = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let expectedLow = digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                #expect(key == EventKey(high: expectedHigh, low: expectedLow), "\(namespace) \(length)")
+            }
+        }
+    }
+
     @Test("SHA-256 hasher copies are independent")
     func sha256Copies() {
         var original = SHA256()

@@ -45,26 +45,43 @@ public struct LineDecoder: Sendable {
     /// without the array of a ``LineOutcome``, which would be allocated for every such line.
     /// - Parameter now: the current instant in nanoseconds since the epoch, for range checks.
     public func decodeLine(_ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> DecodedLine {
+        var scanned: CanonicalEvent?
+        if let outcome = decodeLine(rawLine, now: now, cache: cache, scannedEvent: { scanned = $0 }) {
+            return .outcome(outcome)
+        }
+        // A nil outcome means that the closure received the usage-queue record's event.
+        return .event(scanned.take().unsafelyUnwrapped)
+    }
+
+    /// Decodes `line` as ``decodeLine(_:now:cache:)`` does. Passes a usage-queue record's event
+    /// to `scannedEvent` and returns `nil`, or returns the outcome of any other line.
+    ///
+    /// The event is passed to a closure that consumes it instead of being returned in a
+    /// ``DecodedLine``, because taking it out of the enum case copied the event and its strings.
+    public func decodeLine(
+        _ rawLine: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache,
+        scannedEvent: (consuming CanonicalEvent) -> Void
+    ) -> LineOutcome? {
         let line = Self.trimmed(rawLine)
         guard line.count <= maximumLineLength else {
-            return .outcome(
-                LineOutcome(rejects: [
-                    DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
-                ]))
+            return LineOutcome(rejects: [
+                DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
+            ])
         }
         if let event = UsageQueueDecoder.decodeScanned(line, now: now, cache: cache) {
-            return .event(event)
+            scannedEvent(event)
+            return nil
         }
         if let outcome = OTLPTraceDecoder.decodeScanned(line, now: now, cache: cache) {
-            return .outcome(outcome)
+            return outcome
         }
         let value: JSONValue
         do {
             value = try JSONParser.parse(buffer: line)
         } catch {
-            return .outcome(LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)]))
+            return LineOutcome(rejects: [DecodeError(.invalidJSON, error.description)])
         }
-        return .outcome(Self.decode(value, keyBytes: line, now: now))
+        return Self.decode(value, keyBytes: line, now: now)
     }
 
     /// Decodes one parsed record of any accepted shape.

@@ -49,18 +49,28 @@ public enum UsageQueueDecoder {
 
         let (buckets, usageState, quality) = try usage(record, provider: provider)
 
+        // Every field is read before the event is created, because the compiler copied the event
+        // on return when reads that can throw followed its creation.
+        let requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
+        let requestID = try record.string("request_id", interned: false).flatMap { $0.isEmpty ? nil : $0 }
+        let latency = try record.milliseconds("latency_ms")
+        let timeToFirstToken = try record.milliseconds("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
+        let authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
+        let clientKeyID = try record.secretID("api_key", kind: .client)
+        let accountID = try record.secretID("source", kind: .account)
+
         var event = CanonicalEvent(
             key: EventKey(namespace: SourceShape.usageQueue.rawValue, bytes: rawLine),
             shape: .usageQueue, provider: provider, model: model, startedAtNanoseconds: startedAt,
             status: status, buckets: buckets, usageState: usageState, quality: quality)
         event.statusCode = statusCode
-        event.requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
-        event.requestID = try record.string("request_id", interned: false).flatMap { $0.isEmpty ? nil : $0 }
-        event.latencyMilliseconds = try record.milliseconds("latency_ms")
-        event.timeToFirstTokenMilliseconds = try record.milliseconds("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
-        event.authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
-        event.clientKeyID = try record.secretID("api_key", kind: .client)
-        event.accountID = try record.secretID("source", kind: .account)
+        event.requestedModel = requestedModel
+        event.requestID = requestID
+        event.latencyMilliseconds = latency
+        event.timeToFirstTokenMilliseconds = timeToFirstToken
+        event.authIndex = authIndex
+        event.clientKeyID = clientKeyID
+        event.accountID = accountID
         return event
     }
 

@@ -103,7 +103,7 @@ public struct EventKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     public init<Bytes: Sequence<UInt8>>(namespace: String, bytes: Bytes) {
         var hasher = SHA256()
         hasher.update(namespace.utf8)
-        hasher.update(CollectionOfOne(0))
+        hasher.update(byte: 0)
         hasher.update(bytes)
         let (high, low) = hasher.finalizeFirst128Bits()
         self.init(high: high, low: low)

@@ -25,6 +25,13 @@ public struct SHA256: Sendable {
         copy.withUnsafeBytes { update($0) }
     }
 
+    /// Feeds one byte into the hash, without the array that a one-element collection would be
+    /// copied into.
+    public mutating func update(byte: UInt8) {
+        var value = byte
+        SHA256_Update(&context, &value, 1)
+    }
+
     /// Feeds the bytes of `buffer` into the hash.
     public mutating func update(_ buffer: UnsafeRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }

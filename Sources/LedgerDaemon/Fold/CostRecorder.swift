@@ -58,6 +58,16 @@ struct CostRecorder {
         summary: inout Summary
     ) -> RecordedCost? {
         let price = prices.entry(provider: provider, model: model) ?? resolvePrice(provider: provider, model: model)
+        // Most events of a spool name models without a price. Such an event is counted here, as
+        // the pricer would count it, without copying the entry's price into the call.
+        guard price.hasPrice else {
+            if tokens.isInvalid {
+                summary.rejected += 1
+            } else {
+                summary.unpriced += 1
+            }
+            return nil
+        }
         let priced: EventCost?
         do {
             priced = try pricer.cost(tokens: tokens, price: price.price, provider: price.provider, model: price.model)
@@ -213,6 +223,8 @@ private final class PriceCache {
         let provider: String
         let model: String
         let price: TokenledgerPricer.Price?
+        /// Whether `price` is not `nil`, which a caller reads without copying the price.
+        let hasPrice: Bool
 
         init(
             eventProvider: String, eventModel: String, provider: String, model: String, price: TokenledgerPricer.Price?
@@ -222,6 +234,7 @@ private final class PriceCache {
             self.provider = provider
             self.model = model
             self.price = price
+            self.hasPrice = price != nil
         }
     }
 

@@ -451,14 +451,10 @@ public final class Ingestor {
         if content.isEmpty {
             return
         }
-        let outcome: LineOutcome
-        switch decoder.decodeLine(content, now: clock(), cache: decodeCache) {
-        case .event(let event):
-            batch.events.append(PositionedEvent(event: event, lineOffset: offset))
-            return
-        case .outcome(let decoded):
-            outcome = decoded
-        }
+        let outcome = decoder.decodeLine(
+            content, now: clock(), cache: decodeCache,
+            scannedEvent: { event in batch.events.append(PositionedEvent(event: event, lineOffset: offset)) })
+        guard let outcome else { return }
         for event in outcome.events {
             batch.events.append(PositionedEvent(event: event, lineOffset: offset))
         }
