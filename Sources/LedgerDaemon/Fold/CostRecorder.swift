@@ -68,6 +68,16 @@ struct CostRecorder {
             }
             return nil
         }
+        // Most costs fit in 128-bit integers, and FixedWidthRates computes their nano-dollars as the
+        // Money path below does, without allocating.
+        if usageState != .missing, !tokens.isInvalid, let rates = price.fixedWidthRates,
+            let nanos = rates.totalNanos(of: tokens)
+        {
+            summary.priced += 1
+            return RecordedCost(
+                nanos: nanos, isEstimated: tokens.buckets.unclassified > 0, priceReference: price.reference,
+                pricedAtNanoseconds: now)
+        }
         let priced: EventCost?
         do {
             priced = try pricer.cost(tokens: tokens, price: price.price, provider: price.provider, model: price.model)
@@ -225,6 +235,10 @@ private final class PriceCache {
         let price: TokenledgerPricer.Price?
         /// Whether `price` is not `nil`, which a caller reads without copying the price.
         let hasPrice: Bool
+        /// The price reference of `price`, or empty when `price` is `nil`.
+        let reference: String
+        /// The rates of `price` in fixed-width integers, when they fit.
+        let fixedWidthRates: FixedWidthRates?
 
         init(
             eventProvider: String, eventModel: String, provider: String, model: String, price: TokenledgerPricer.Price?
@@ -235,6 +249,8 @@ private final class PriceCache {
             self.model = model
             self.price = price
             self.hasPrice = price != nil
+            self.reference = price?.reference ?? ""
+            self.fixedWidthRates = price.flatMap { FixedWidthRates($0) }
         }
     }
 
