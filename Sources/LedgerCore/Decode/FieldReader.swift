@@ -18,6 +18,15 @@ protocol RecordFields {
     func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String?
     /// Reads a timestamp field, checked by ``TimestampField/read(_:name:now:)``.
     func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64
+
+    // The same reads for a fixed name whose fingerprint is computed once, which a scanned line
+    // looks up without hashing the name.
+    func string(_ field: FieldName, interned: Bool) throws(DecodeError) -> String?
+    func int64(_ field: FieldName) throws(DecodeError) -> Int64?
+    func bool(_ field: FieldName) throws(DecodeError) -> Bool?
+    func object(_ field: FieldName) throws(DecodeError) -> Self?
+    func secretID(_ field: FieldName, kind: SecretHasher.Kind) throws(DecodeError) -> String?
+    func timestamp(_ field: FieldName, now: Int64) throws(DecodeError) -> Int64
 }
 
 extension RecordFields {
@@ -26,12 +35,31 @@ extension RecordFields {
         try string(name, interned: true)
     }
 
+    /// Reads a string field whose values repeat from record to record, `nil` when absent or `null`.
+    func string(_ field: FieldName) throws(DecodeError) -> String? {
+        try string(field, interned: true)
+    }
+
     /// Reads a token count, an integer from 0 to ``FieldReader/maximumTokenCount``, `nil` when absent or `null`.
     func tokenCount(_ name: String) throws(DecodeError) -> Int64? {
-        guard let count = try int64(name) else { return nil }
+        try checkedTokenCount(int64(name), name: name)
+    }
+
+    /// Reads a token count as ``tokenCount(_:)-(String)`` does.
+    func tokenCount(_ field: FieldName) throws(DecodeError) -> Int64? {
+        try checkedTokenCount(int64(field), name: field.string)
+    }
+
+    /// Reads a duration in milliseconds as ``milliseconds(_:)-(String)`` does.
+    func milliseconds(_ field: FieldName) throws(DecodeError) -> Int64? {
+        try checkedMilliseconds(int64(field), name: field.string)
+    }
+
+    private func checkedTokenCount(_ count: Int64?, name: @autoclosure () -> String) throws(DecodeError) -> Int64? {
+        guard let count else { return nil }
         guard count >= 0, count <= FieldReader.maximumTokenCount else {
             throw DecodeError(
-                .invalidField, "\(path)\(name) is \(count), outside 0 to \(FieldReader.maximumTokenCount)")
+                .invalidField, "\(path)\(name()) is \(count), outside 0 to \(FieldReader.maximumTokenCount)")
         }
         return count
     }
@@ -39,10 +67,14 @@ extension RecordFields {
     /// Reads a duration in milliseconds, an integer from 0 to ``FieldReader/maximumMilliseconds``,
     /// `nil` when absent or `null`.
     func milliseconds(_ name: String) throws(DecodeError) -> Int64? {
-        guard let value = try int64(name) else { return nil }
+        try checkedMilliseconds(int64(name), name: name)
+    }
+
+    private func checkedMilliseconds(_ value: Int64?, name: @autoclosure () -> String) throws(DecodeError) -> Int64? {
+        guard let value else { return nil }
         guard value >= 0, value <= FieldReader.maximumMilliseconds else {
             throw DecodeError(
-                .invalidField, "\(path)\(name) is \(value), outside 0 to \(FieldReader.maximumMilliseconds)")
+                .invalidField, "\(path)\(name()) is \(value), outside 0 to \(FieldReader.maximumMilliseconds)")
         }
         return value
     }
@@ -118,10 +150,40 @@ struct FieldReader: RecordFields {
     func contains(_ name: String) -> Bool {
         object[name] != nil
     }
+
+    func string(_ field: FieldName, interned: Bool) throws(DecodeError) -> String? {
+        try string(field.string)
+    }
+
+    func int64(_ field: FieldName) throws(DecodeError) -> Int64? {
+        try int64(field.string)
+    }
+
+    func bool(_ field: FieldName) throws(DecodeError) -> Bool? {
+        try bool(field.string)
+    }
+
+    func object(_ field: FieldName) throws(DecodeError) -> FieldReader? {
+        try object(field.string)
+    }
+
+    func secretID(_ field: FieldName, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
+        try secretID(field.string, kind: kind)
+    }
+
+    func timestamp(_ field: FieldName, now: Int64) throws(DecodeError) -> Int64 {
+        try timestamp(field.string, now: now)
+    }
 }
 
 /// Timestamp fields shared by the decoders.
 enum TimestampField {
+    /// Whether `instant` is in the range that ``checkRange(_:name:spelling:now:)`` accepts.
+    @inline(__always)
+    static func isInRange(_ instant: Int64, now: Int64) -> Bool {
+        instant >= Timestamp.earliestAccepted && instant <= Timestamp.latestAccepted(now: now)
+    }
+
     /// Reads an RFC 3339 string or an epoch number and checks it against the accepted range.
     static func read(_ value: JSONValue?, name: String, now: Int64) throws(DecodeError) -> Int64 {
         guard let value, !value.isNull else {
@@ -149,7 +211,7 @@ enum TimestampField {
     /// Rejects an instant before 2015-01-01 or more than a day after `now`; the message shows the
     /// value as the source wrote it.
     static func checkRange(_ instant: Int64, name: String, spelling: String, now: Int64) throws(DecodeError) {
-        guard instant >= Timestamp.earliestAccepted, instant <= Timestamp.latestAccepted(now: now) else {
+        guard isInRange(instant, now: now) else {
             throw DecodeError(
                 .timestampOutOfRange, "\(name) \(spelling) is outside 2015-01-01 to one day after now")
         }

@@ -47,13 +47,77 @@ struct ScannedFieldReader: RecordFields {
         }
     }
 
+    /// The index of the last member named `field.name`, found through its precomputed fingerprint.
+    @inline(__always)
+    func memberIndex(_ field: FieldName) -> Int? {
+        ScannedMemberIndex.lookup(
+            field.fingerprint,
+            name: UnsafeBufferPointer(start: field.name.utf8Start, count: field.name.utf8CodeUnitCount),
+            parent: parent, slots: slots, members: members, bytes: bytes)
+    }
+
     /// Returns whether the object has a member `name`, `null` included.
     func contains(_ name: String) -> Bool {
         memberIndex(name) != nil
     }
 
+    /// Returns whether the object has a member `field`, `null` included.
+    func contains(_ field: FieldName) -> Bool {
+        memberIndex(field) != nil
+    }
+
     func string(_ name: String, interned: Bool) throws(DecodeError) -> String? {
-        guard let index = memberIndex(name) else { return nil }
+        try string(at: memberIndex(name), name: name, interned: interned)
+    }
+
+    func string(_ field: FieldName, interned: Bool) throws(DecodeError) -> String? {
+        try string(at: memberIndex(field), name: field.string, interned: interned)
+    }
+
+    func int64(_ name: String) throws(DecodeError) -> Int64? {
+        try int64(at: memberIndex(name), name: name)
+    }
+
+    func int64(_ field: FieldName) throws(DecodeError) -> Int64? {
+        try int64(at: memberIndex(field), name: field.string)
+    }
+
+    func bool(_ name: String) throws(DecodeError) -> Bool? {
+        try bool(at: memberIndex(name), name: name)
+    }
+
+    func bool(_ field: FieldName) throws(DecodeError) -> Bool? {
+        try bool(at: memberIndex(field), name: field.string)
+    }
+
+    func object(_ name: String) throws(DecodeError) -> ScannedFieldReader? {
+        try object(at: memberIndex(name), name: name)
+    }
+
+    func object(_ field: FieldName) throws(DecodeError) -> ScannedFieldReader? {
+        try object(at: memberIndex(field), name: field.string)
+    }
+
+    func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
+        try secretID(at: memberIndex(name), name: name, kind: kind)
+    }
+
+    func secretID(_ field: FieldName, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
+        try secretID(at: memberIndex(field), name: field.string, kind: kind)
+    }
+
+    func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64 {
+        try timestamp(at: memberIndex(name), name: name, now: now)
+    }
+
+    func timestamp(_ field: FieldName, now: Int64) throws(DecodeError) -> Int64 {
+        try timestamp(at: memberIndex(field), name: field.string, now: now)
+    }
+
+    @inline(__always)
+    private func string(at index: Int?, name: @autoclosure () -> String, interned: Bool) throws(DecodeError) -> String?
+    {
+        guard let index else { return nil }
         let member = members[index]
         switch member.kind {
         case .null:
@@ -62,36 +126,39 @@ struct ScannedFieldReader: RecordFields {
             let value = slice(member)
             return interned ? cache.strings.string(value) : String(decoding: value, as: UTF8.self)
         default:
-            throw Self.unread(name)
+            throw Self.unread(name())
         }
     }
 
-    func int64(_ name: String) throws(DecodeError) -> Int64? {
-        guard let index = memberIndex(name) else { return nil }
+    @inline(__always)
+    private func int64(at index: Int?, name: @autoclosure () -> String) throws(DecodeError) -> Int64? {
+        guard let index else { return nil }
         let member = members[index]
         switch member.kind {
         case .null:
             return nil
         case .number:
-            guard let value = Self.exactInt64(slice(member)) else { throw Self.unread(name) }
+            guard let value = Self.exactInt64(slice(member)) else { throw Self.unread(name()) }
             return value
         default:
-            throw Self.unread(name)
+            throw Self.unread(name())
         }
     }
 
-    func bool(_ name: String) throws(DecodeError) -> Bool? {
-        guard let index = memberIndex(name) else { return nil }
+    @inline(__always)
+    private func bool(at index: Int?, name: @autoclosure () -> String) throws(DecodeError) -> Bool? {
+        guard let index else { return nil }
         switch members[index].kind {
         case .null: return nil
         case .true: return true
         case .false: return false
-        default: throw Self.unread(name)
+        default: throw Self.unread(name())
         }
     }
 
-    func object(_ name: String) throws(DecodeError) -> ScannedFieldReader? {
-        guard let index = memberIndex(name) else { return nil }
+    @inline(__always)
+    private func object(at index: Int?, name: @autoclosure () -> String) throws(DecodeError) -> ScannedFieldReader? {
+        guard let index else { return nil }
         switch members[index].kind {
         case .null:
             return nil
@@ -99,12 +166,15 @@ struct ScannedFieldReader: RecordFields {
             return ScannedFieldReader(
                 bytes: bytes, members: members, slots: slots, parent: index, depth: depth + 1, cache: cache)
         default:
-            throw Self.unread(name)
+            throw Self.unread(name())
         }
     }
 
-    func secretID(_ name: String, kind: SecretHasher.Kind) throws(DecodeError) -> String? {
-        guard let index = memberIndex(name) else { return nil }
+    @inline(__always)
+    private func secretID(at index: Int?, name: @autoclosure () -> String, kind: SecretHasher.Kind) throws(DecodeError)
+        -> String?
+    {
+        guard let index else { return nil }
         let member = members[index]
         switch member.kind {
         case .null:
@@ -113,25 +183,29 @@ struct ScannedFieldReader: RecordFields {
             let value = slice(member)
             return value.isEmpty ? nil : cache.secretIDs.id(utf8: value, kind: kind)
         default:
-            throw Self.unread(name)
+            throw Self.unread(name())
         }
     }
 
-    func timestamp(_ name: String, now: Int64) throws(DecodeError) -> Int64 {
-        guard let index = memberIndex(name) else { throw Self.unread(name) }
+    @inline(__always)
+    private func timestamp(at index: Int?, name: @autoclosure () -> String, now: Int64) throws(DecodeError) -> Int64 {
+        guard let index else { throw Self.unread(name()) }
         let member = members[index]
         let instant: Int64
         switch member.kind {
         case .string:
-            guard let parsed = Timestamp.parseRFC3339(utf8: slice(member)) else { throw Self.unread(name) }
+            guard let parsed = Timestamp.parseRFC3339(utf8: slice(member)) else { throw Self.unread(name()) }
             instant = parsed
         case .number:
-            guard let number = Self.exactInt64(slice(member)) else { throw Self.unread(name) }
+            guard let number = Self.exactInt64(slice(member)) else { throw Self.unread(name()) }
             instant = Timestamp.fromEpochNumber(number)
         default:
-            throw Self.unread(name)
+            throw Self.unread(name())
         }
-        try TimestampField.checkRange(instant, name: name, spelling: "", now: now)
+        // The name is made a `String` only for the message of an instant out of range.
+        if !TimestampField.isInRange(instant, now: now) {
+            try TimestampField.checkRange(instant, name: name(), spelling: "", now: now)
+        }
         return instant
     }
 
@@ -215,11 +289,12 @@ extension UsageQueueDecoder {
         // The shapes that LineDecoder tries before the usage queue must not match. Any of these
         // members sends the line to the tree, even where that shape needs more members. They are
         // tested one by one, because a loop over an array literal would allocate it for every line.
-        guard !record.contains("resourceSpans"), !record.contains("execution_id"), !record.contains("usage"),
-            !record.contains(GapMarker.memberName)
+        let names = UsageQueueFieldNames.shared
+        guard !record.contains(names.resourceSpans), !record.contains(names.executionID),
+            !record.contains(names.usage), !record.contains(GapMarker.memberName)
         else { return nil }
-        guard record.contains("timestamp"), record.contains("tokens"),
-            record.contains("provider") || record.contains("model")
+        guard record.contains(names.timestamp), record.contains(names.tokens),
+            record.contains(names.provider) || record.contains(names.model)
         else { return nil }
         return try? decode(fields: record, rawLine: line, now: now)
     }

@@ -24,13 +24,14 @@ public enum UsageQueueDecoder {
     static func decode(
         fields record: some RecordFields, rawLine: some Collection<UInt8>, now: Int64
     ) throws(DecodeError) -> CanonicalEvent {
-        let startedAt = try record.timestamp("timestamp", now: now)
-        let provider = try record.string("provider").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
-        let model = try record.string("model").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+        let names = UsageQueueFieldNames.shared
+        let startedAt = try record.timestamp(names.timestamp, now: now)
+        let provider = try record.string(names.provider).flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+        let model = try record.string(names.model).flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
 
-        let failed = try record.bool("failed") ?? false
-        let fail = try record.object("fail")
-        let reportedCode = try fail?.int64("status_code").map { Int(clamping: $0) }
+        let failed = try record.bool(names.failed) ?? false
+        let fail = try record.object(names.fail)
+        let reportedCode = try fail?.int64(names.statusCode).map { Int(clamping: $0) }
         let statusCode: Int?
         if let reportedCode, reportedCode > 0 {
             statusCode = reportedCode
@@ -51,13 +52,13 @@ public enum UsageQueueDecoder {
 
         // Every field is read before the event is created, because the compiler copied the event
         // on return when reads that can throw followed its creation.
-        let requestedModel = try record.string("alias").flatMap { $0.isEmpty ? nil : $0 }
-        let requestID = try record.string("request_id", interned: false).flatMap { $0.isEmpty ? nil : $0 }
-        let latency = try record.milliseconds("latency_ms")
-        let timeToFirstToken = try record.milliseconds("ttft_ms").flatMap { $0 > 0 ? $0 : nil }
-        let authIndex = try record.string("auth_index").flatMap { $0.isEmpty ? nil : $0 }
-        let clientKeyID = try record.secretID("api_key", kind: .client)
-        let accountID = try record.secretID("source", kind: .account)
+        let requestedModel = try record.string(names.alias).flatMap { $0.isEmpty ? nil : $0 }
+        let requestID = try record.string(names.requestID, interned: false).flatMap { $0.isEmpty ? nil : $0 }
+        let latency = try record.milliseconds(names.latency)
+        let timeToFirstToken = try record.milliseconds(names.timeToFirstToken).flatMap { $0 > 0 ? $0 : nil }
+        let authIndex = try record.string(names.authIndex).flatMap { $0.isEmpty ? nil : $0 }
+        let clientKeyID = try record.secretID(names.apiKey, kind: .client)
+        let accountID = try record.secretID(names.source, kind: .account)
 
         var event = CanonicalEvent(
             key: EventKey(namespace: SourceShape.usageQueue.rawValue, bytes: rawLine),
@@ -77,27 +78,63 @@ public enum UsageQueueDecoder {
     private static func usage(
         _ record: some RecordFields, provider: String
     ) throws(DecodeError) -> (TokenBuckets, UsageState, UsageQuality) {
-        if let breakdown = try record.object("token_breakdown") {
+        let names = UsageQueueFieldNames.shared
+        if let breakdown = try record.object(names.tokenBreakdown) {
             let usage = try TokenBreakdown.read(breakdown)
             return (usage.buckets, usage.state, usage.quality)
         }
-        guard let tokens = try record.object("tokens") else {
+        guard let tokens = try record.object(names.tokens) else {
             return (.zero, .missing, .complete)
         }
         let counts = RawTokenCounts(
-            input: try tokens.tokenCount("input_tokens") ?? 0,
-            output: try tokens.tokenCount("output_tokens") ?? 0,
-            reasoning: try tokens.tokenCount("reasoning_tokens") ?? 0,
-            cached: try tokens.tokenCount("cached_tokens") ?? 0,
-            cacheRead: try tokens.tokenCount("cache_read_tokens"),
-            cacheCreation: try tokens.tokenCount("cache_creation_tokens"),
-            total: try tokens.tokenCount("total_tokens") ?? 0)
+            input: try tokens.tokenCount(names.inputTokens) ?? 0,
+            output: try tokens.tokenCount(names.outputTokens) ?? 0,
+            reasoning: try tokens.tokenCount(names.reasoningTokens) ?? 0,
+            cached: try tokens.tokenCount(names.cachedTokens) ?? 0,
+            cacheRead: try tokens.tokenCount(names.cacheReadTokens),
+            cacheCreation: try tokens.tokenCount(names.cacheCreationTokens),
+            total: try tokens.tokenCount(names.totalTokens) ?? 0)
         // The proxy publishes zeros when it saw no usage, so all-zero counts mean missing, not free.
         if counts.isAllZero {
             return (.zero, .missing, .complete)
         }
-        let upstream = UpstreamClass(provider: provider, executorType: try record.string("executor_type"))
+        let upstream = UpstreamClass(provider: provider, executorType: try record.string(names.executorType))
         let (buckets, quality) = upstream.buckets(from: counts)
         return (buckets, .present, quality)
     }
+}
+
+/// The members a usage-queue record is read from, and those that mark another shape, with their
+/// fingerprints computed once. One shared instance, because in a release build every access to a
+/// static `let` called `swift_once`, and a decoder reads about 30 names per line. The gap marker's
+/// member is looked up by its `String` name, ``GapMarker/memberName``.
+final class UsageQueueFieldNames: Sendable {
+    static let shared = UsageQueueFieldNames()
+
+    let timestamp = FieldName("timestamp")
+    let provider = FieldName("provider")
+    let model = FieldName("model")
+    let failed = FieldName("failed")
+    let fail = FieldName("fail")
+    let statusCode = FieldName("status_code")
+    let alias = FieldName("alias")
+    let requestID = FieldName("request_id")
+    let latency = FieldName("latency_ms")
+    let timeToFirstToken = FieldName("ttft_ms")
+    let authIndex = FieldName("auth_index")
+    let apiKey = FieldName("api_key")
+    let source = FieldName("source")
+    let tokenBreakdown = FieldName("token_breakdown")
+    let tokens = FieldName("tokens")
+    let inputTokens = FieldName("input_tokens")
+    let outputTokens = FieldName("output_tokens")
+    let reasoningTokens = FieldName("reasoning_tokens")
+    let cachedTokens = FieldName("cached_tokens")
+    let cacheReadTokens = FieldName("cache_read_tokens")
+    let cacheCreationTokens = FieldName("cache_creation_tokens")
+    let totalTokens = FieldName("total_tokens")
+    let executorType = FieldName("executor_type")
+    let resourceSpans = FieldName("resourceSpans")
+    let executionID = FieldName("execution_id")
+    let usage = FieldName("usage")
 }

@@ -70,7 +70,20 @@ struct ScannedMemberIndex {
         _ name: UnsafeBufferPointer<UInt8>, parent: Int, slots: UnsafeBufferPointer<Int32>,
         members: UnsafeBufferPointer<ScannedMember>, bytes: UnsafeBufferPointer<UInt8>
     ) -> Int? {
-        let fingerprint = KeyFingerprint(name, from: 0, to: name.count)
+        lookup(
+            KeyFingerprint(name, from: 0, to: name.count), name: name, parent: parent, slots: slots, members: members,
+            bytes: bytes)
+    }
+
+    /// Returns the index of the last member of the object `parent` whose key bytes are `name`, as
+    /// ``lookup(_:parent:slots:members:bytes:)`` does, for a name whose fingerprint is computed.
+    /// `name` is read only when the name is longer than ``KeyFingerprint/coveredLength``.
+    @inline(__always)
+    static func lookup(
+        _ fingerprint: KeyFingerprint, name: UnsafeBufferPointer<UInt8>, parent: Int,
+        slots: UnsafeBufferPointer<Int32>, members: UnsafeBufferPointer<ScannedMember>,
+        bytes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
         let mask = slots.count - 1
         var slot = Self.slot(parent, fingerprint, mask: mask)
         while true {
@@ -120,9 +133,35 @@ struct ScannedMemberIndex {
     }
 }
 
+/// A field name with the fingerprint of its bytes, computed once, so that a lookup of a fixed name
+/// through ``ScannedFieldReader`` reads none of its bytes when it is at most
+/// ``KeyFingerprint/coveredLength`` bytes long. The name is a `StaticString`, so that copying a
+/// `FieldName` retains nothing.
+struct FieldName: Sendable {
+    let name: StaticString
+    let fingerprint: KeyFingerprint
+
+    /// Creates the fingerprint of `name`, which must be a literal in UTF-8.
+    init(_ name: StaticString) {
+        self.name = name
+        fingerprint = KeyFingerprint(name.utf8Bytes, from: 0, to: name.utf8CodeUnitCount)
+    }
+
+    /// The name as a `String`, for a message or a lookup in a parsed tree.
+    var string: String { name.description }
+}
+
+extension StaticString {
+    /// The bytes of a literal in UTF-8.
+    fileprivate var utf8Bytes: UnsafeBufferPointer<UInt8> {
+        precondition(hasPointerRepresentation, "a field name must be a literal in UTF-8")
+        return UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
+    }
+}
+
 /// The length, the first 8 bytes and the last 8 bytes of a key: all of a key of at most
 /// ``coveredLength`` bytes, so that such keys compare as three integers.
-struct KeyFingerprint: Equatable {
+struct KeyFingerprint: Equatable, Sendable {
     /// The maximum length of a key whose bytes the fingerprint contains in full.
     static let coveredLength = 16
 
