@@ -129,6 +129,44 @@ struct JSONMemberScanner {
         return count
     }
 
+    /// Returns the position of the first byte at or after `start` that is not an ASCII digit, or
+    /// `bytes.count` when there is none.
+    ///
+    /// It tests 8 bytes at a time while 8 remain, so that a run of up to 7 digits costs one test.
+    @inline(__always)
+    static func firstNonDigit(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var position = start
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            while position + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let nonDigits = Self.nonDigitBytes(word)
+                if nonDigits != 0 {
+                    return position + nonDigits.trailingZeroBitCount / 8
+                }
+                position += 8
+            }
+        }
+        while position < count, bytes[position] &- UInt8(ascii: "0") < 10 {
+            position += 1
+        }
+        return position
+    }
+
+    /// Returns `word` with the high bit set in exactly those bytes that are not ASCII digits.
+    ///
+    /// A byte is a digit when its high nibble is 3 and its low nibble plus 6 stays below 0x10. The
+    /// sums of low nibbles and 6 carry into no other byte, and neither does the final test for a
+    /// nonzero byte, which adds 0x7F to its low 7 bits.
+    static func nonDigitBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highNibbles = (word & (ones &* 0xF0)) ^ (ones &* 0x30)
+        let lowNibbleAbove9 = ((word & (ones &* 0x0F)) &+ ones &* 0x06) & (ones &* 0x10)
+        let differences = highNibbles | lowNibbleAbove9
+        let lowBits = ones &* 0x7F
+        return (((differences & lowBits) &+ lowBits) | differences) & (ones &* 0x80)
+    }
+
     /// Returns `word` with the high bit set in its lowest byte (the first in memory) that is a
     /// quote, a backslash, below 0x20 or above 0x7F, and possibly in bytes above that one.
     ///
@@ -185,7 +223,15 @@ private struct ScanCursor {
         return index == bytes.count
     }
 
+    /// Moves past whitespace. Most calls find none, and every whitespace byte is at most 0x20, so
+    /// one comparison decides those calls, and it is inlined so that they cost no call.
+    @inline(__always)
     mutating func skipWhitespace() {
+        guard index < bytes.count, bytes[index] <= 0x20 else { return }
+        skipWhitespaceRun()
+    }
+
+    mutating func skipWhitespaceRun() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -245,14 +291,20 @@ private struct ScanCursor {
             index += 1
             return true
         }
+        // Compact texts have no whitespace between tokens, so each token is tested for first and
+        // whitespace is skipped only when that test fails.
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            }
             let keyStart = index + 1
             guard let keyContent = scanString() else { return false }
             let keyEnd = index - 1
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            }
             index += 1
             skipWhitespace()
             let valueStart = index
@@ -272,7 +324,21 @@ private struct ScanCursor {
                 count += 1
                 ScannedMemberIndex.insert(count - 1, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
-            guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
+            // Strings and numbers are scanned here rather than through `scanValue`, which the
+            // optimizer keeps a function of its own because it recurses, so that most values cost
+            // no call.
+            let kind: ScannedMember.Kind
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "\"") {
+                guard let content = scanString() else { return false }
+                kind = content.contains(.escape) ? .escapedString : .string
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+                kind = .number
+            } else {
+                guard let other = scanValue(depth: depth, parent: memberIndex) else { return false }
+                kind = other
+            }
             if let memberIndex {
                 members[memberIndex].kind = kind
                 if kind == .string || kind == .escapedString {
@@ -352,7 +418,7 @@ private struct ScanCursor {
     }
 
     mutating func skipDigits() {
-        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        index = JSONMemberScanner.firstNonDigit(in: bytes, from: index)
     }
 
     func isDigit(_ byte: UInt8) -> Bool {
