@@ -236,6 +236,32 @@ struct MemberScannerReferenceTests {
         }
         #expect(found == expected, "\(bytes)")
         #expect(scanner.hasNonPlainKey == expected.contains { !$0.isPlainKey }, "\(bytes)")
+        checkIndex(bytes, scanner: scanner)
+    }
+
+    /// Checks that the index of `scanner` finds, for the key of each recorded member, the last
+    /// member of the same object with that key.
+    static func checkIndex(_ bytes: [UInt8], scanner: JSONMemberScanner) {
+        let members = Array(scanner.members)
+        let slots = scanner.index.slots
+        bytes.withUnsafeBufferPointer { buffer in
+            members.withUnsafeBufferPointer { members in
+                slots.withUnsafeBufferPointer { slots in
+                    for member in members {
+                        let key = Array(bytes[member.keyStart..<member.keyEnd])
+                        let expected = members.indices.last { index in
+                            members[index].parent == member.parent
+                                && Array(bytes[members[index].keyStart..<members[index].keyEnd]) == key
+                        }
+                        let found = key.withUnsafeBufferPointer { name in
+                            ScannedMemberIndex.lookup(
+                                name, parent: member.parent, slots: slots, members: members, bytes: buffer)
+                        }
+                        #expect(found == expected, "\(bytes)")
+                    }
+                }
+            }
+        }
     }
 
     static let pieces: [String] = [
@@ -339,6 +365,7 @@ struct MemberScannerReferenceTests {
             #"{"a":{"b":{"c":{"d":{"e":1}}},"f":[{"g":{"h":2}}]},"i":"j\"k","l":[true,false,null],"m":-0.5e-3}"#,
             #" {"timestamp":"2026-12-01T06:00:13.156692+08:00","tokens":{"input_tokens":26222,"x":0}} "#,
             #"{"é\u00e9":{"\\":"\ud83d\ude00","k":"\u20ac€","n":12345678901234567890}}"#,
+            #"{"a":{"b":1,"b":{"c":2,"c":3},"a":4},"a":[{"a":5}],"b":{"a":6},"a":{"a":{"a":{"a":7}}}}"#,
             "{\"a\":" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}",
             "{\"a\":" + String(repeating: "{\"b\":", count: 600) + "1" + String(repeating: "}", count: 600) + "}",
             "{\"a\":" + String(repeating: "[", count: 1200) + String(repeating: "]", count: 1200) + "}",

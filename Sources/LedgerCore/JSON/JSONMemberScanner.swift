@@ -249,6 +249,9 @@ private struct ScanCursor {
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"):
+            if parent == nil || depth + 1 > JSONMemberScanner.recordedDepth {
+                return scanUnrecordedObject(depth: depth + 1) ? .object : nil
+            }
             return scanObject(depth: depth + 1, parent: parent) ? .object : nil
         case UInt8(ascii: "["):
             return scanArray(depth: depth + 1) ? .array : nil
@@ -308,21 +311,18 @@ private struct ScanCursor {
             index += 1
             skipWhitespace()
             let valueStart = index
+            // A recorded member takes its place in source order before its value is scanned, so
+            // that the members of an object in its value come after it. It is written and added to
+            // the index once its value is scanned. Lookups return the same members as with
+            // insertion in source order, because members with the same parent and key still are.
             var memberIndex: Int?
-            if records, let parent {
+            if records {
                 guard count < members.count else {
                     isOutOfRoom = true
                     return false
                 }
-                let isPlain = keyContent.isEmpty
-                hasNonPlainKey = hasNonPlainKey || !isPlain
                 memberIndex = count
-                members[count] = ScannedMember(
-                    parent: parent, keyStart: keyStart, keyEnd: keyEnd,
-                    keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
-                    kind: .null, valueStart: valueStart, valueEnd: valueStart)
                 count += 1
-                ScannedMemberIndex.insert(count - 1, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
             // Strings and numbers are scanned here rather than through `scanValue`, which the
             // optimizer keeps a function of its own because it recurses, so that most values cost
@@ -339,14 +339,63 @@ private struct ScanCursor {
                 guard let other = scanValue(depth: depth, parent: memberIndex) else { return false }
                 kind = other
             }
-            if let memberIndex {
-                members[memberIndex].kind = kind
-                if kind == .string || kind == .escapedString {
-                    members[memberIndex].valueStart = valueStart + 1
-                    members[memberIndex].valueEnd = index - 1
-                } else {
-                    members[memberIndex].valueEnd = index
-                }
+            if let memberIndex, let parent {
+                let isPlain = keyContent.isEmpty
+                hasNonPlainKey = hasNonPlainKey || !isPlain
+                let isString = kind == .string || kind == .escapedString
+                members[memberIndex] = ScannedMember(
+                    parent: parent, keyStart: keyStart, keyEnd: keyEnd,
+                    keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
+                    kind: kind, valueStart: isString ? valueStart + 1 : valueStart,
+                    valueEnd: isString ? index - 1 : index)
+                ScannedMemberIndex.insert(
+                    memberIndex, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
+            }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Scans the object at `index` as ``scanObject(depth:parent:)`` does, without recording its
+    /// members. Most objects of an OTLP line sit in arrays or deeper than
+    /// ``JSONMemberScanner/recordedDepth``, so this lean loop scans most of its bytes.
+    mutating func scanUnrecordedObject(depth: Int) -> Bool {
+        guard depth <= JSONParser.maximumDepth else { return false }
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            }
+            guard scanString() != nil else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            }
+            index += 1
+            skipWhitespace()
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "\"") {
+                guard scanString() != nil else { return false }
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+            } else {
+                guard scanValue(depth: depth, parent: nil) != nil else { return false }
             }
             skipWhitespace()
             guard index < bytes.count else { return false }
