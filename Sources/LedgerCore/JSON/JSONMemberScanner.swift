@@ -438,18 +438,33 @@ private struct ScanCursor {
     }
 
     /// Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    ///
+    /// Most numbers are integers, so the integer part is scanned inline and the fraction and
+    /// exponent by a call only when a `.`, `e` or `E` follows it.
+    @inline(__always)
     mutating func scanNumber() -> Bool {
         if bytes[index] == UInt8(ascii: "-") {
             index += 1
         }
         guard index < bytes.count else { return false }
-        if bytes[index] == UInt8(ascii: "0") {
+        let lead = bytes[index]
+        if lead == UInt8(ascii: "0") {
             index += 1
-        } else if isDigit(bytes[index]) {
-            skipDigits()
+        } else if isDigit(lead) {
+            index = JSONMemberScanner.firstNonDigit(in: bytes, from: index + 1)
         } else {
             return false
         }
+        guard index < bytes.count else { return true }
+        let next = bytes[index]
+        if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
+            return scanFractionAndExponent()
+        }
+        return true
+    }
+
+    /// Scans the `(. [0-9]+)? ([eE] [+-]? [0-9]+)?` of a number at `index`.
+    mutating func scanFractionAndExponent() -> Bool {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard index < bytes.count, isDigit(bytes[index]) else { return false }
