@@ -341,7 +341,9 @@ private struct ScanCursor {
             }
             if let memberIndex, let parent {
                 let isPlain = keyContent.isEmpty
-                hasNonPlainKey = hasNonPlainKey || !isPlain
+                if !isPlain {
+                    hasNonPlainKey = true
+                }
                 let isString = kind == .string || kind == .escapedString
                 members[memberIndex] = ScannedMember(
                     parent: parent, keyStart: keyStart, keyEnd: keyEnd,
@@ -351,9 +353,14 @@ private struct ScanCursor {
                 ScannedMemberIndex.insert(
                     memberIndex, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
-            skipWhitespace()
             guard index < bytes.count else { return false }
-            switch bytes[index] {
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
             case UInt8(ascii: ","):
                 index += 1
             case UInt8(ascii: "}"):
@@ -397,9 +404,14 @@ private struct ScanCursor {
             } else {
                 guard scanValue(depth: depth, parent: nil) != nil else { return false }
             }
-            skipWhitespace()
             guard index < bytes.count else { return false }
-            switch bytes[index] {
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
             case UInt8(ascii: ","):
                 index += 1
             case UInt8(ascii: "}"):
