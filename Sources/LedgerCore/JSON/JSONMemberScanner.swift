@@ -432,12 +432,28 @@ private struct ScanCursor {
             index += 1
             return true
         }
+        // Elements that are objects, strings or numbers are scanned without the call to
+        // `scanValue`, as the values of members are.
         while true {
             skipWhitespace()
-            guard scanValue(depth: depth, parent: nil) != nil else { return false }
-            skipWhitespace()
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "{") {
+                guard scanUnrecordedObject(depth: depth + 1) else { return false }
+            } else if first == UInt8(ascii: "\"") {
+                guard scanString() != nil else { return false }
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+            } else {
+                guard scanValue(depth: depth, parent: nil) != nil else { return false }
+            }
             guard index < bytes.count else { return false }
-            switch bytes[index] {
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
             case UInt8(ascii: ","):
                 index += 1
             case UInt8(ascii: "]"):
