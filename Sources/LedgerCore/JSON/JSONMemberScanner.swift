@@ -129,6 +129,44 @@ struct JSONMemberScanner {
         return count
     }
 
+    /// Returns the position of the first byte at or after `start` that is not an ASCII digit, or
+    /// `bytes.count` when there is none.
+    ///
+    /// It tests 8 bytes at a time while 8 remain, so that a run of up to 7 digits costs one test.
+    @inline(__always)
+    static func firstNonDigit(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var position = start
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            while position + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let nonDigits = Self.nonDigitBytes(word)
+                if nonDigits != 0 {
+                    return position + nonDigits.trailingZeroBitCount / 8
+                }
+                position += 8
+            }
+        }
+        while position < count, bytes[position] &- UInt8(ascii: "0") < 10 {
+            position += 1
+        }
+        return position
+    }
+
+    /// Returns `word` with the high bit set in exactly those bytes that are not ASCII digits.
+    ///
+    /// A byte is a digit when its high nibble is 3 and its low nibble plus 6 stays below 0x10. The
+    /// sums of low nibbles and 6 carry into no other byte, and neither does the final test for a
+    /// nonzero byte, which adds 0x7F to its low 7 bits.
+    static func nonDigitBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highNibbles = (word & (ones &* 0xF0)) ^ (ones &* 0x30)
+        let lowNibbleAbove9 = ((word & (ones &* 0x0F)) &+ ones &* 0x06) & (ones &* 0x10)
+        let differences = highNibbles | lowNibbleAbove9
+        let lowBits = ones &* 0x7F
+        return (((differences & lowBits) &+ lowBits) | differences) & (ones &* 0x80)
+    }
+
     /// Returns `word` with the high bit set in its lowest byte (the first in memory) that is a
     /// quote, a backslash, below 0x20 or above 0x7F, and possibly in bytes above that one.
     ///
@@ -185,7 +223,15 @@ private struct ScanCursor {
         return index == bytes.count
     }
 
+    /// Moves past whitespace. Most calls find none, and every whitespace byte is at most 0x20, so
+    /// one comparison decides those calls, and it is inlined so that they cost no call.
+    @inline(__always)
     mutating func skipWhitespace() {
+        guard index < bytes.count, bytes[index] <= 0x20 else { return }
+        skipWhitespaceRun()
+    }
+
+    mutating func skipWhitespaceRun() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -203,6 +249,9 @@ private struct ScanCursor {
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"):
+            if parent == nil || depth + 1 > JSONMemberScanner.recordedDepth {
+                return scanUnrecordedObject(depth: depth + 1) ? .object : nil
+            }
             return scanObject(depth: depth + 1, parent: parent) ? .object : nil
         case UInt8(ascii: "["):
             return scanArray(depth: depth + 1) ? .array : nil
@@ -245,46 +294,124 @@ private struct ScanCursor {
             index += 1
             return true
         }
+        // Compact texts have no whitespace between tokens, so each token is tested for first and
+        // whitespace is skipped only when that test fails.
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            }
             let keyStart = index + 1
             guard let keyContent = scanString() else { return false }
             let keyEnd = index - 1
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            }
             index += 1
             skipWhitespace()
             let valueStart = index
+            // A recorded member takes its place in source order before its value is scanned, so
+            // that the members of an object in its value come after it. It is written and added to
+            // the index once its value is scanned. Lookups return the same members as with
+            // insertion in source order, because members with the same parent and key still are.
             var memberIndex: Int?
-            if records, let parent {
+            if records {
                 guard count < members.count else {
                     isOutOfRoom = true
                     return false
                 }
-                let isPlain = keyContent.isEmpty
-                hasNonPlainKey = hasNonPlainKey || !isPlain
                 memberIndex = count
-                members[count] = ScannedMember(
+                count += 1
+            }
+            // Strings and numbers are scanned here rather than through `scanValue`, which the
+            // optimizer keeps a function of its own because it recurses, so that most values cost
+            // no call.
+            let kind: ScannedMember.Kind
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "\"") {
+                guard let content = scanString() else { return false }
+                kind = content.contains(.escape) ? .escapedString : .string
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+                kind = .number
+            } else {
+                guard let other = scanValue(depth: depth, parent: memberIndex) else { return false }
+                kind = other
+            }
+            if let memberIndex, let parent {
+                let isPlain = keyContent.isEmpty
+                if !isPlain {
+                    hasNonPlainKey = true
+                }
+                let isString = kind == .string || kind == .escapedString
+                members[memberIndex] = ScannedMember(
                     parent: parent, keyStart: keyStart, keyEnd: keyEnd,
                     keyFingerprint: KeyFingerprint(bytes, from: keyStart, to: keyEnd), isPlainKey: isPlain,
-                    kind: .null, valueStart: valueStart, valueEnd: valueStart)
-                count += 1
-                ScannedMemberIndex.insert(count - 1, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
+                    kind: kind, valueStart: isString ? valueStart + 1 : valueStart,
+                    valueEnd: isString ? index - 1 : index)
+                ScannedMemberIndex.insert(
+                    memberIndex, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
-            guard let kind = scanValue(depth: depth, parent: memberIndex) else { return false }
-            if let memberIndex {
-                members[memberIndex].kind = kind
-                if kind == .string || kind == .escapedString {
-                    members[memberIndex].valueStart = valueStart + 1
-                    members[memberIndex].valueEnd = index - 1
-                } else {
-                    members[memberIndex].valueEnd = index
-                }
-            }
-            skipWhitespace()
             guard index < bytes.count else { return false }
-            switch bytes[index] {
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Scans the object at `index` as ``scanObject(depth:parent:)`` does, without recording its
+    /// members. Most objects of an OTLP line sit in arrays or deeper than
+    /// ``JSONMemberScanner/recordedDepth``, so this lean loop scans most of its bytes.
+    mutating func scanUnrecordedObject(depth: Int) -> Bool {
+        guard depth <= JSONParser.maximumDepth else { return false }
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            }
+            guard scanString() != nil else { return false }
+            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            }
+            index += 1
+            skipWhitespace()
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "\"") {
+                guard scanString() != nil else { return false }
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+            } else {
+                guard scanValue(depth: depth, parent: nil) != nil else { return false }
+            }
+            guard index < bytes.count else { return false }
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
             case UInt8(ascii: ","):
                 index += 1
             case UInt8(ascii: "}"):
@@ -305,12 +432,28 @@ private struct ScanCursor {
             index += 1
             return true
         }
+        // Elements that are objects, strings or numbers are scanned without the call to
+        // `scanValue`, as the values of members are.
         while true {
             skipWhitespace()
-            guard scanValue(depth: depth, parent: nil) != nil else { return false }
-            skipWhitespace()
+            let first = index < bytes.count ? bytes[index] : 0
+            if first == UInt8(ascii: "{") {
+                guard scanUnrecordedObject(depth: depth + 1) else { return false }
+            } else if first == UInt8(ascii: "\"") {
+                guard scanString() != nil else { return false }
+            } else if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") {
+                guard scanNumber() else { return false }
+            } else {
+                guard scanValue(depth: depth, parent: nil) != nil else { return false }
+            }
             guard index < bytes.count else { return false }
-            switch bytes[index] {
+            var separator = bytes[index]
+            if separator <= 0x20 {
+                skipWhitespaceRun()
+                guard index < bytes.count else { return false }
+                separator = bytes[index]
+            }
+            switch separator {
             case UInt8(ascii: ","):
                 index += 1
             case UInt8(ascii: "]"):
@@ -323,18 +466,33 @@ private struct ScanCursor {
     }
 
     /// Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    ///
+    /// Most numbers are integers, so the integer part is scanned inline and the fraction and
+    /// exponent by a call only when a `.`, `e` or `E` follows it.
+    @inline(__always)
     mutating func scanNumber() -> Bool {
         if bytes[index] == UInt8(ascii: "-") {
             index += 1
         }
         guard index < bytes.count else { return false }
-        if bytes[index] == UInt8(ascii: "0") {
+        let lead = bytes[index]
+        if lead == UInt8(ascii: "0") {
             index += 1
-        } else if isDigit(bytes[index]) {
-            skipDigits()
+        } else if isDigit(lead) {
+            index = JSONMemberScanner.firstNonDigit(in: bytes, from: index + 1)
         } else {
             return false
         }
+        guard index < bytes.count else { return true }
+        let next = bytes[index]
+        if next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
+            return scanFractionAndExponent()
+        }
+        return true
+    }
+
+    /// Scans the `(. [0-9]+)? ([eE] [+-]? [0-9]+)?` of a number at `index`.
+    mutating func scanFractionAndExponent() -> Bool {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard index < bytes.count, isDigit(bytes[index]) else { return false }
@@ -352,7 +510,7 @@ private struct ScanCursor {
     }
 
     mutating func skipDigits() {
-        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        index = JSONMemberScanner.firstNonDigit(in: bytes, from: index)
     }
 
     func isDigit(_ byte: UInt8) -> Bool {
