@@ -15,9 +15,9 @@ struct ScannedFieldReader: RecordFields {
     let parent: Int
     /// The depth of this object; the top-level object is depth 1.
     let depth: Int
-    /// Unowned, so that copying a reader for a nested object retains nothing. Every reader lives
-    /// inside ``UsageQueueDecoder/decodeScanned(_:now:cache:)``, whose caller keeps the cache.
-    unowned(unsafe) let cache: DecodeCache
+    /// The caches of interned strings and secret ids, held strongly, so that a reader stays valid
+    /// whoever made the cache.
+    let cache: DecodeCache
 
     /// Empty, because the errors of this reader are never shown.
     var path: String { "" }

@@ -223,6 +223,38 @@ private struct ScanCursor {
         return index == bytes.count
     }
 
+    /// What follows a member or an element.
+    enum Separator {
+        /// A comma: another member or element follows.
+        case next
+        /// The closing byte of the container.
+        case closed
+        /// Any other byte, or the end of the text.
+        case invalid
+    }
+
+    /// Moves past the whitespace and the separator after a member or an element, whose container
+    /// ends with `closing`.
+    @inline(__always)
+    mutating func scanSeparator(closing: UInt8) -> Separator {
+        guard index < bytes.count else { return .invalid }
+        var separator = bytes[index]
+        if separator <= 0x20 {
+            skipWhitespaceRun()
+            guard index < bytes.count else { return .invalid }
+            separator = bytes[index]
+        }
+        if separator == UInt8(ascii: ",") {
+            index += 1
+            return .next
+        }
+        if separator == closing {
+            index += 1
+            return .closed
+        }
+        return .invalid
+    }
+
     /// Moves past whitespace. Most calls find none, and every whitespace byte is at most 0x20, so
     /// one comparison decides those calls, and it is inlined so that they cost no call.
     @inline(__always)
@@ -353,21 +385,10 @@ private struct ScanCursor {
                 ScannedMemberIndex.insert(
                     memberIndex, members: UnsafeBufferPointer(members), slots: slots, bytes: bytes)
             }
-            guard index < bytes.count else { return false }
-            var separator = bytes[index]
-            if separator <= 0x20 {
-                skipWhitespaceRun()
-                guard index < bytes.count else { return false }
-                separator = bytes[index]
-            }
-            switch separator {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return true
-            default:
-                return false
+            switch scanSeparator(closing: UInt8(ascii: "}")) {
+            case .next: continue
+            case .closed: return true
+            case .invalid: return false
             }
         }
     }
@@ -404,21 +425,10 @@ private struct ScanCursor {
             } else {
                 guard scanValue(depth: depth, parent: nil) != nil else { return false }
             }
-            guard index < bytes.count else { return false }
-            var separator = bytes[index]
-            if separator <= 0x20 {
-                skipWhitespaceRun()
-                guard index < bytes.count else { return false }
-                separator = bytes[index]
-            }
-            switch separator {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return true
-            default:
-                return false
+            switch scanSeparator(closing: UInt8(ascii: "}")) {
+            case .next: continue
+            case .closed: return true
+            case .invalid: return false
             }
         }
     }
@@ -446,21 +456,10 @@ private struct ScanCursor {
             } else {
                 guard scanValue(depth: depth, parent: nil) != nil else { return false }
             }
-            guard index < bytes.count else { return false }
-            var separator = bytes[index]
-            if separator <= 0x20 {
-                skipWhitespaceRun()
-                guard index < bytes.count else { return false }
-                separator = bytes[index]
-            }
-            switch separator {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return true
-            default:
-                return false
+            switch scanSeparator(closing: UInt8(ascii: "]")) {
+            case .next: continue
+            case .closed: return true
+            case .invalid: return false
             }
         }
     }
