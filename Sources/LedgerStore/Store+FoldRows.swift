@@ -171,7 +171,7 @@ struct ByteInterner {
         /// The position in `keyBytes` of the first column's bytes, which the second's follow.
         var offset: Int
         var firstCount: Int
-        /// -1 when the value has no second column.
+        /// The byte count of the second column, or -1 when the value has none.
         var secondCount: Int
     }
 
@@ -250,13 +250,13 @@ struct ByteInterner {
         }
     }
 
-    /// Returns whether `stored` contains the bytes of `given` from `offset` on.
+    /// Returns whether `stored` contains the bytes of `candidate` from `offset` on.
     @inline(__always)
-    private static func equal(_ stored: UnsafeBufferPointer<UInt8>, at offset: Int, _ given: UnsafeBufferPointer<UInt8>)
-        -> Bool
-    {
-        guard let givenBase = given.baseAddress, !given.isEmpty else { return true }
-        return memcmp(stored.baseAddress! + offset, givenBase, given.count) == 0
+    private static func equal(
+        _ stored: UnsafeBufferPointer<UInt8>, at offset: Int, _ candidate: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard let candidateBase = candidate.baseAddress, !candidate.isEmpty else { return true }
+        return memcmp(stored.baseAddress! + offset, candidateBase, candidate.count) == 0
     }
 
     /// Hashes the bytes eight at a time. Each word is mixed into the state by a multiply and a

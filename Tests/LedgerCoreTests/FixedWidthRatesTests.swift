@@ -28,7 +28,7 @@ struct FixedWidthRatesTests {
             toolInput: counts[4], toolOutput: counts[5])
     }
 
-    /// The nano-dollars of the ``Money`` path, `nil` when it rejects the counts.
+    /// Returns the nano-dollars of the ``Money`` path, `nil` when it rejects the counts.
     func moneyNanos(_ tokens: BillableTokens, _ price: TokenledgerPricer.Price) -> Int64? {
         let cost = try? pricer.cost(tokens: tokens, price: price, provider: "p", model: "m")
         return cost?.total.roundedToNanos()
@@ -100,7 +100,7 @@ struct FixedWidthRatesTests {
             fastCount += 1
             #expect(fast == expected, "rates \(rates), counts \(counts)")
         }
-        // Most costs that fit in Int64 must take the fixed-width path, or the comparison shows little.
+        // Three in four costs that fit in Int64 must take the fixed-width path, or the comparison shows little.
         #expect(pricedCount > caseCount / 4)
         #expect(fastCount * 4 > pricedCount * 3)
     }
@@ -122,12 +122,12 @@ private struct SplitMix64 {
         return value ^ (value >> 31)
     }
 
-    /// A token count of 0 to 12 digits, or of up to 18 digits for one in eight.
+    /// Returns a token count of 0 to 12 digits, or of up to 18 digits for one in eight.
     mutating func count() -> Int64 {
         Int64(next() % Self.power(next() % 8 == 0 ? 18 : 12) / Self.power(Int(next() % 13)))
     }
 
-    /// A rate of up to 9 significant digits, or of up to 18 for one in eight, and up to
+    /// Returns a rate of up to 9 significant digits, or of up to 18 for one in eight, with up to
     /// `maximumFraction` fraction digits, in plain notation.
     mutating func rate(maximumFraction: Int) -> String {
         let digits = String(next() % Self.power(Int(1 + next() % (next() % 8 == 0 ? 18 : 9))))

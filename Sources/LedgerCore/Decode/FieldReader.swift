@@ -178,7 +178,7 @@ struct FieldReader: RecordFields {
 
 /// Timestamp fields shared by the decoders.
 enum TimestampField {
-    /// Whether `instant` is in the range that ``checkRange(_:name:spelling:now:)`` accepts.
+    /// Returns whether `instant` is in the range that ``checkRange(_:name:spelling:now:)`` accepts.
     @inline(__always)
     static func isInRange(_ instant: Int64, now: Int64) -> Bool {
         instant >= Timestamp.earliestAccepted && instant <= Timestamp.latestAccepted(now: now)

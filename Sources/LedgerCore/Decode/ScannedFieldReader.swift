@@ -15,8 +15,8 @@ struct ScannedFieldReader: RecordFields {
     let parent: Int
     /// The depth of this object; the top-level object is depth 1.
     let depth: Int
-    /// The caches of interned strings and secret ids, held strongly, so that a reader stays valid
-    /// whoever made the cache.
+    /// The caches of interned strings and secret ids. The reference is strong, so a reader stays
+    /// valid after its creator releases the cache.
     let cache: DecodeCache
 
     /// Empty, because the errors of this reader are never shown.
@@ -47,7 +47,7 @@ struct ScannedFieldReader: RecordFields {
         }
     }
 
-    /// The index of the last member named `field.name`, found through its precomputed fingerprint.
+    /// Returns the index of the last member named `field.name`, found through its precomputed fingerprint.
     @inline(__always)
     func memberIndex(_ field: FieldName) -> Int? {
         ScannedMemberIndex.lookup(

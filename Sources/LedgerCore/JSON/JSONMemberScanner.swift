@@ -223,7 +223,18 @@ private struct ScanCursor {
         return index == bytes.count
     }
 
-    /// What follows a member or an element.
+    /// Returns whether the byte at `index`, after any whitespace, is `expected`. The byte is tested
+    /// first, so a compact text skips no whitespace.
+    @inline(__always)
+    mutating func isAt(_ expected: UInt8) -> Bool {
+        if index < bytes.count, bytes[index] == expected {
+            return true
+        }
+        skipWhitespace()
+        return index < bytes.count && bytes[index] == expected
+    }
+
+    /// The byte that follows a member or an element.
     enum Separator {
         /// A comma: another member or element follows.
         case next
@@ -329,17 +340,11 @@ private struct ScanCursor {
         // Compact texts have no whitespace between tokens, so each token is tested for first and
         // whitespace is skipped only when that test fails.
         while true {
-            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
-            }
+            guard isAt(UInt8(ascii: "\"")) else { return false }
             let keyStart = index + 1
             guard let keyContent = scanString() else { return false }
             let keyEnd = index - 1
-            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-            }
+            guard isAt(UInt8(ascii: ":")) else { return false }
             index += 1
             skipWhitespace()
             let valueStart = index
@@ -406,15 +411,9 @@ private struct ScanCursor {
             return true
         }
         while true {
-            if index >= bytes.count || bytes[index] != UInt8(ascii: "\"") {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
-            }
+            guard isAt(UInt8(ascii: "\"")) else { return false }
             guard scanString() != nil else { return false }
-            if index >= bytes.count || bytes[index] != UInt8(ascii: ":") {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-            }
+            guard isAt(UInt8(ascii: ":")) else { return false }
             index += 1
             skipWhitespace()
             let first = index < bytes.count ? bytes[index] : 0
