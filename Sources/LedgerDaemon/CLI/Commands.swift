@@ -370,9 +370,7 @@ enum ExportCommand {
 
     private static func write(_ files: [LedgerFile], into directory: String) throws {
         try FilePath.makeDirectories(directory)
-        for file in files {
-            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
-        }
+        try AtomicFile.writeChanged(files, into: directory)
     }
 
     /// Compares `files` with the files of the same names in `directory`; prints each name that

@@ -105,9 +105,7 @@ enum ReplicateCommand {
             Folder.manifest(for: result.files, result: result, inputs: inputs, settings: context.settings))
         let directory = context.settings.ledgerDirectory
         try FilePath.makeDirectories(directory)
-        for file in result.files {
-            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
-        }
+        try AtomicFile.writeChanged(result.files, into: directory)
         context.logger.info(
             "folded the central ledger",
             [

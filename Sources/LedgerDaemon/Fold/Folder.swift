@@ -273,9 +273,7 @@ public struct Folder {
         var result = try compute(store: store, inputs: inputs)
         result.files.append(Self.manifest(for: result.files, result: result, inputs: inputs, settings: settings))
         try FilePath.makeDirectories(directory)
-        for file in result.files {
-            try AtomicFile.writeIfChanged(file.contents, to: FilePath.join(directory, file.name))
-        }
+        try AtomicFile.writeChanged(result.files, into: directory)
         try store.setFoldValue(String(WallClock.now()), for: "last_fold_ns")
         logger.info(
             "folded events into the ledger",

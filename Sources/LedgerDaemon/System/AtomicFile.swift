@@ -1,4 +1,5 @@
 import Glibc
+import LedgerCore
 
 /// Writes files so a reader sees either the old content or the new, never a mix.
 public enum AtomicFile {
@@ -6,6 +7,55 @@ public enum AtomicFile {
     /// flushes the directory.
     /// - Throws: ``SystemError``; the temporary file is removed on failure.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let temporary = try writeTemporary(bytes, for: path, mode: mode)
+        try rename(temporary, over: path)
+        syncDirectory(of: path)
+    }
+
+    /// Writes each of `files` whose bytes differ from the file of its name in `directory`, and
+    /// returns the names it wrote.
+    ///
+    /// Each file is replaced as ``write(_:to:mode:)`` replaces one, so a reader sees its old
+    /// content or its new, never a mix. The changed files are all written and flushed before the
+    /// first rename, and renamed in the order given, so a file listed last, such as a manifest,
+    /// is replaced last. The directory is flushed once after the last rename: a rewrite of n
+    /// files waits for n + 1 flushes instead of 2n.
+    /// - Throws: ``SystemError``. When writing a temporary file fails, no file is replaced. When
+    ///   a rename fails, the files renamed before it stay replaced. Either way the temporary files
+    ///   not renamed are removed.
+    @discardableResult
+    public static func writeChanged(_ files: [LedgerFile], into directory: String, mode: mode_t = 0o644) throws
+        -> [String]
+    {
+        var written: [(name: String, path: String, temporary: String)] = []
+        do {
+            for file in files {
+                let path = FilePath.join(directory, file.name)
+                let bytes = Array(file.contents.utf8)
+                if contains(path, bytes) { continue }
+                written.append((file.name, path, try writeTemporary(bytes, for: path, mode: mode)))
+            }
+        } catch {
+            for file in written { unlink(file.temporary) }
+            throw error
+        }
+        for (index, file) in written.enumerated() {
+            do {
+                try rename(file.temporary, over: file.path)
+            } catch {
+                for pending in written[(index + 1)...] { unlink(pending.temporary) }
+                if index > 0 { syncDirectory(of: file.path) }
+                throw error
+            }
+        }
+        if let last = written.last { syncDirectory(of: last.path) }
+        return written.map(\.name)
+    }
+
+    /// Writes and flushes `bytes` to this process's temporary file beside `path` and returns
+    /// its path. Stale temporary files of `path` are removed first.
+    /// - Throws: ``SystemError``; the temporary file is removed on failure.
+    private static func writeTemporary(_ bytes: [UInt8], for path: String, mode: mode_t) throws -> String {
         removeStaleTemporaries(of: path)
         let temporary = temporaryPath(for: path)
         do {
@@ -16,15 +66,33 @@ public enum AtomicFile {
             unlink(temporary)
             throw error
         }
-        guard rename(temporary, path) == 0 else {
+        return temporary
+    }
+
+    /// Renames `temporary` over `path`.
+    /// - Throws: ``SystemError``; `temporary` is removed on failure.
+    private static func rename(_ temporary: String, over path: String) throws {
+        guard Glibc.rename(temporary, path) == 0 else {
             let failure = SystemError(call: "rename", path: path)
             unlink(temporary)
             throw failure
         }
-        let directory = FilePath.directory(of: path)
-        if let handle = try? FileDescriptor(path: directory, flags: O_RDONLY | O_DIRECTORY) {
+    }
+
+    /// Flushes the directory of `path`, so that a rename in it survives a crash. A directory that
+    /// cannot be opened or flushed is left as it is, as the rename already took effect.
+    private static func syncDirectory(of path: String) {
+        if let handle = try? FileDescriptor(path: FilePath.directory(of: path), flags: O_RDONLY | O_DIRECTORY) {
             try? handle.sync()
         }
+    }
+
+    /// Returns whether the file at `path` contains exactly `bytes`.
+    private static func contains(_ path: String, _ bytes: [UInt8]) -> Bool {
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY), let info = try? file.status() else {
+            return false
+        }
+        return Int(info.st_size) == bytes.count && (try? file.readBytes(count: bytes.count, at: 0)) == bytes
     }
 
     /// Returns the temporary file this process writes before renaming it over `path`.
@@ -56,11 +124,7 @@ public enum AtomicFile {
     /// a rewrite; see ``write(_:to:mode:)``.
     public static func writeIfChanged(_ text: String, to path: String, mode: mode_t = 0o644) throws {
         let bytes = Array(text.utf8)
-        if let file = try? FileDescriptor(path: path, flags: O_RDONLY), let info = try? file.status(),
-            Int(info.st_size) == bytes.count, (try? file.readBytes(count: bytes.count, at: 0)) == bytes
-        {
-            return
-        }
+        if contains(path, bytes) { return }
         try write(bytes, to: path, mode: mode)
     }
 
