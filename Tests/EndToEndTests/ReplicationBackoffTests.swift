@@ -31,7 +31,7 @@ struct ReplicationBackoffTests {
             harness.waitUntil { FileManager.default.fileExists(atPath: harness.state.path + "/tokenledgerd.sqlite3") })
         // About 3 seconds of traffic in 60 small appends, so that the ingest loop commits often.
         let file = harness.path("growing.jsonl")
-        FileManager.default.createFile(atPath: file, contents: nil)
+        #expect(FileManager.default.createFile(atPath: file, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         for batch in 0..<60 {
             try handle.seekToEnd()

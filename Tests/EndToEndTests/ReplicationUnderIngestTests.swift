@@ -30,7 +30,7 @@ struct ReplicationUnderIngestTests {
             harness.waitUntil { FileManager.default.fileExists(atPath: harness.state.path + "/tokenledgerd.sqlite3") })
         // About 6 seconds of steady traffic: 600 appends of 10 lines, 10 ms apart.
         let file = harness.path("steady.jsonl")
-        FileManager.default.createFile(atPath: file, contents: nil)
+        #expect(FileManager.default.createFile(atPath: file, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         for batch in 0..<600 {
             try handle.seekToEnd()
@@ -65,7 +65,7 @@ struct ReplicationUnderIngestTests {
         // `replicate` runs while a writer appends 10 lines every 10 ms for about 6 seconds.
         let writer = Thread {
             let file = harness.path("steady.jsonl")
-            FileManager.default.createFile(atPath: file, contents: nil)
+            _ = FileManager.default.createFile(atPath: file, contents: nil)
             guard let handle = try? FileHandle(forWritingTo: URL(fileURLWithPath: file)) else { return }
             for batch in 0..<600 {
                 _ = try? handle.seekToEnd()
