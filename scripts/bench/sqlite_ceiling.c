@@ -4,7 +4,14 @@
  * one transaction that also runs the daemon's `files` UPDATE. No JSON is parsed here, so the
  * rate is the physical limit of the store design on this machine.
  *
- * usage: sqlite_ceiling DATABASE SETUP_SQL ROW_FILE
+ * usage: sqlite_ceiling DATABASE SETUP_SQL ROW_FILE [SPOOL_FILE NAMESPACE]
+ *
+ * With SPOOL_FILE and NAMESPACE, the loop also derives each row's event key as the daemon does
+ * for a record without an id of its own: the first 16 bytes of
+ * sha256(NAMESPACE + "\0" + the source line at the row's line_offset). It checks the key against
+ * the row's stored key before the insert and fails on a mismatch. That keyed rate is the limit of
+ * a design that stores each line exactly once by its content. The spool file is read into memory
+ * before the clock starts, as the row file is.
  *
  * SETUP_SQL holds the schema and the INSERT of the spool file's row; it runs before the clock
  * starts. ROW_FILE (written by scripts/bench.py, little-endian) is a sequence of records:
@@ -23,8 +30,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #define EVENT_COLUMNS 34
 #define UPDATE_PARAMETERS 14
+/* 0-based position of line_offset in the INSERT below. */
+#define LINE_OFFSET_COLUMN 26
 
 static const char *insert_sql =
     "INSERT INTO events (event_key, shape, provider, model, requested_model, session_id, request_id,"
@@ -81,8 +92,10 @@ static uint32_t read_u32(const unsigned char **cursor) {
 }
 
 /* Binds the value at *cursor to parameter `index` (1-based) and advances the cursor. The buffer
- * outlives every step, so text and blobs are bound without copies. */
-static void bind_value(sqlite3 *db, sqlite3_stmt *statement, int index, const unsigned char **cursor) {
+ * outlives every step, so text and blobs are bound without copies. Returns where the value's tag
+ * byte was. */
+static const unsigned char *bind_value(sqlite3 *db, sqlite3_stmt *statement, int index, const unsigned char **cursor) {
+    const unsigned char *start = *cursor;
     unsigned char tag = **cursor;
     *cursor += 1;
     int rc;
@@ -116,6 +129,47 @@ static void bind_value(sqlite3 *db, sqlite3_stmt *statement, int index, const un
     if (rc != SQLITE_OK) {
         fail(db, "bind");
     }
+    return start;
+}
+
+/* The spool file and key namespace of keyed mode. `spool` is NULL when the mode is off. */
+struct key_source {
+    const char *spool;
+    size_t spool_length;
+    const char *namespace;
+};
+
+/* Derives the key of the line at the row's line_offset and checks it against the row's key.
+ * `key_value` and `offset_value` point at the tag bytes of the row's event_key and line_offset. */
+static void check_key(const struct key_source *source, const unsigned char *key_value,
+                      const unsigned char *offset_value) {
+    int64_t offset;
+    uint32_t key_length;
+    if (*key_value != 3 || *offset_value != 1) {
+        fprintf(stderr, "sqlite_ceiling: a row has no blob key or no line offset\n");
+        exit(1);
+    }
+    memcpy(&key_length, key_value + 1, 4);
+    memcpy(&offset, offset_value + 1, 8);
+    if (key_length != 16 || offset < 0 || (size_t)offset >= source->spool_length) {
+        fprintf(stderr, "sqlite_ceiling: a row's key or line offset does not fit the spool file\n");
+        exit(1);
+    }
+    const char *line = source->spool + offset;
+    const char *end = memchr(line, '\n', source->spool_length - (size_t)offset);
+    size_t length = end ? (size_t)(end - line) : source->spool_length - (size_t)offset;
+    SHA256_CTX context;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_Init(&context);
+    SHA256_Update(&context, source->namespace, strlen(source->namespace));
+    SHA256_Update(&context, "", 1);
+    SHA256_Update(&context, line, length);
+    SHA256_Final(digest, &context);
+    if (memcmp(digest, key_value + 5, 16) != 0) {
+        fprintf(stderr, "sqlite_ceiling: the key derived from the line at offset %lld differs from the stored key\n",
+                (long long)offset);
+        exit(1);
+    }
 }
 
 static double now_seconds(void) {
@@ -125,9 +179,14 @@ static double now_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: sqlite_ceiling DATABASE SETUP_SQL ROW_FILE\n");
+    if (argc != 4 && argc != 6) {
+        fprintf(stderr, "usage: sqlite_ceiling DATABASE SETUP_SQL ROW_FILE [SPOOL_FILE NAMESPACE]\n");
         return 2;
+    }
+    struct key_source source = {NULL, 0, NULL};
+    if (argc == 6) {
+        source.spool = read_file(argv[4], &source.spool_length);
+        source.namespace = argv[5];
     }
     size_t setup_length, rows_length;
     char *setup = read_file(argv[2], &setup_length);
@@ -170,8 +229,12 @@ int main(int argc, char **argv) {
         }
         sqlite3_reset(update);
         for (uint32_t row = 0; row < count; row++) {
+            const unsigned char *values[EVENT_COLUMNS];
             for (int index = 1; index <= EVENT_COLUMNS; index++) {
-                bind_value(db, insert, index, &cursor);
+                values[index - 1] = bind_value(db, insert, index, &cursor);
+            }
+            if (source.spool) {
+                check_key(&source, values[0], values[LINE_OFFSET_COLUMN]);
             }
             if (sqlite3_step(insert) != SQLITE_DONE) {
                 fail(db, "INSERT INTO events");
@@ -197,5 +260,6 @@ int main(int argc, char **argv) {
            row_total, inserted, batches, elapsed, sqlite3_libversion());
     free(setup);
     free(rows);
+    free((void *)source.spool);
     return 0;
 }
