@@ -291,7 +291,7 @@ extension UsageQueueDecoder {
         // tested one by one, because a loop over an array literal would allocate it for every line.
         let names = UsageQueueFieldNames.shared
         guard !record.contains(names.resourceSpans), !record.contains(names.executionID),
-            !record.contains(names.usage), !record.contains(GapMarker.memberName)
+            !record.contains(names.usage), !record.contains(names.gapMarker)
         else { return nil }
         guard record.contains(names.timestamp), record.contains(names.tokens),
             record.contains(names.provider) || record.contains(names.model)

@@ -106,8 +106,7 @@ public enum UsageQueueDecoder {
 
 /// The members a usage-queue record is read from, and those that mark another shape, with their
 /// fingerprints computed once. One shared instance, because in a release build every access to a
-/// static `let` called `swift_once`, and a decoder reads about 30 names per line. The gap marker's
-/// member is looked up by its `String` name, ``GapMarker/memberName``.
+/// static `let` called `swift_once`, and a decoder reads about 30 names per line.
 final class UsageQueueFieldNames: Sendable {
     static let shared = UsageQueueFieldNames()
 
@@ -137,4 +136,6 @@ final class UsageQueueFieldNames: Sendable {
     let resourceSpans = FieldName("resourceSpans")
     let executionID = FieldName("execution_id")
     let usage = FieldName("usage")
+    /// ``GapMarker/memberName``, which is a `String` and so cannot make a `FieldName` itself.
+    let gapMarker = FieldName("tokenledgerd_gap")
 }
