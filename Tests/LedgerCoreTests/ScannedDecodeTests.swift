@@ -117,6 +117,14 @@ struct ScannedDecodeTests {
         #expect(event.buckets == TokenBuckets(inputUncached: 400, cacheRead: 600, output: 300, reasoning: 120))
         #expect(event.clientKeyID == SecretHasher.clientKeyID("sk-client-FAKE01"))
         #expect(event.accountID == SecretHasher.accountID("acct@example.invalid"))
+        #expect(event.shape == .usageQueue)
+        #expect(event.usageState == .present)
+        #expect(event.quality == .complete)
+        #expect(event.sessionID == nil)
+        #expect(event.serviceName == nil)
+        #expect(event.hostName == nil)
+        #expect(event.toolInputTokens == 0)
+        #expect(event.toolOutputTokens == 0)
     }
 
     /// Hand-made lines: whether the scanned path reads each one, and the tree's outcome, which the
