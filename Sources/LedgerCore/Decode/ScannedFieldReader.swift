@@ -219,6 +219,7 @@ struct ScannedFieldReader: RecordFields {
 
     /// Reads a JSON number's text as `Int64(text)` does: digits with an optional minus sign,
     /// `nil` for a fraction, an exponent or a value outside the `Int64` range.
+    @inline(__always)
     static func exactInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
         let isNegative = text.first == UInt8(ascii: "-")
