@@ -199,6 +199,22 @@ struct ScannedDecodeTests {
         #expect(full.rejects == tree.rejects, "\(name)")
     }
 
+    @Test("unread lines leave the event empty", arguments: edgeCases.indices)
+    func edgeCaseEventInPlace(index: Int) {
+        let (name, line, isScanned) = Self.edgeCases[index]
+        var event = UsageQueueDecoder.emptyEvent
+        let isDecoded = line.withUnsafeBufferPointer { buffer in
+            UsageQueueDecoder.decodeScanned(
+                LineDecoder.trimmed(buffer), now: Self.now, cache: DecodeCache(), into: &event)
+        }
+        #expect(isDecoded == isScanned, "\(name)")
+        if isDecoded {
+            #expect(Self.treeOutcome(line).events == [event], "\(name)")
+        } else {
+            #expect(event == UsageQueueDecoder.emptyEvent, "\(name)")
+        }
+    }
+
     @Test("edge cases have the expected tree outcome")
     func edgeCaseOutcomes() throws {
         func outcome(_ name: String) throws -> LineOutcome {

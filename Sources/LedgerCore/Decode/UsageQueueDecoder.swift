@@ -29,8 +29,8 @@ public enum UsageQueueDecoder {
         return event
     }
 
-    /// An event with a zero key and no usage, which ``decode(fields:rawLine:now:into:)`` overwrites.
-    private static var emptyEvent: CanonicalEvent {
+    /// An event with a zero key and no usage, whose fields ``decode(fields:rawLine:now:into:)`` overwrites.
+    static var emptyEvent: CanonicalEvent {
         CanonicalEvent(
             key: EventKey(high: 0, low: 0), shape: .usageQueue, provider: "", model: "", startedAtNanoseconds: 0,
             status: .succeeded, buckets: .zero, usageState: .missing, quality: .complete)
@@ -42,7 +42,7 @@ public enum UsageQueueDecoder {
     /// It sets the fields of `event` in place. Building a new event and returning it compiled, in
     /// Swift 6.3.1, to a copy of the whole event that retained and released each of its strings.
     /// - Throws: ``DecodeError`` as ``decode(_:rawLine:now:)`` does, before it changes `event`.
-    private static func decode(
+    static func decode(
         fields record: some RecordFields, rawLine: some Collection<UInt8>, now: Int64,
         into event: inout CanonicalEvent
     ) throws(DecodeError) {
