@@ -42,4 +42,20 @@ struct FieldNameTests {
             }
         }
     }
+
+    @Test("shared names spell their members")
+    func sharedNames() {
+        #expect(UsageQueueFieldNames.shared.gapMarker.string == GapMarker.memberName)
+        let breakdown = TokenBreakdownFieldNames.shared
+        let spelled = [
+            breakdown.input, breakdown.output, breakdown.uncachedTokens, breakdown.cacheReadTokens,
+            breakdown.cacheWriteTokens, breakdown.nonReasoningTokens, breakdown.reasoningTokens,
+            breakdown.unclassifiedTokens, breakdown.totalTokens, breakdown.quality,
+        ].map(\.string)
+        #expect(
+            spelled == [
+                "input", "output", "uncached_tokens", "cache_read_tokens", "cache_write_tokens",
+                "non_reasoning_tokens", "reasoning_tokens", "unclassified_tokens", "total_tokens", "quality",
+            ])
+    }
 }

@@ -117,6 +117,14 @@ struct ScannedDecodeTests {
         #expect(event.buckets == TokenBuckets(inputUncached: 400, cacheRead: 600, output: 300, reasoning: 120))
         #expect(event.clientKeyID == SecretHasher.clientKeyID("sk-client-FAKE01"))
         #expect(event.accountID == SecretHasher.accountID("acct@example.invalid"))
+        #expect(event.shape == .usageQueue)
+        #expect(event.usageState == .present)
+        #expect(event.quality == .complete)
+        #expect(event.sessionID == nil)
+        #expect(event.serviceName == nil)
+        #expect(event.hostName == nil)
+        #expect(event.toolInputTokens == 0)
+        #expect(event.toolOutputTokens == 0)
     }
 
     /// Hand-made lines: whether the scanned path reads each one, and the tree's outcome, which the
@@ -189,6 +197,22 @@ struct ScannedDecodeTests {
         let full = line.withUnsafeBufferPointer { LineDecoder().decode($0, now: Self.now, cache: DecodeCache()) }
         #expect(full.events == tree.events, "\(name)")
         #expect(full.rejects == tree.rejects, "\(name)")
+    }
+
+    @Test("unread lines leave the event empty", arguments: edgeCases.indices)
+    func edgeCaseEventInPlace(index: Int) {
+        let (name, line, isScanned) = Self.edgeCases[index]
+        var event = UsageQueueDecoder.emptyEvent
+        let isDecoded = line.withUnsafeBufferPointer { buffer in
+            UsageQueueDecoder.decodeScanned(
+                LineDecoder.trimmed(buffer), now: Self.now, cache: DecodeCache(), into: &event)
+        }
+        #expect(isDecoded == isScanned, "\(name)")
+        if isDecoded {
+            #expect(Self.treeOutcome(line).events == [event], "\(name)")
+        } else {
+            #expect(event == UsageQueueDecoder.emptyEvent, "\(name)")
+        }
     }
 
     @Test("edge cases have the expected tree outcome")
@@ -477,6 +501,104 @@ struct ScannedDecodeTests {
         }
         #expect(hits > 0)
         #expect(table.count <= table.slotCount)
+    }
+
+    @Test("short key equality matches bytes")
+    func shortKeyEquality() {
+        var generator = SystemRandomNumberGenerator()
+        // Keys are cut from the middle of a buffer whose other bytes vary, so a key that read a
+        // byte outside its slice would differ from the same bytes cut elsewhere.
+        func key(_ bytes: [UInt8], using generator: inout SystemRandomNumberGenerator) -> ShortKey {
+            let before = (0..<Int.random(in: 0...9, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
+            let after = (0..<Int.random(in: 0...9, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
+            let buffer = before + bytes + after
+            return buffer.withUnsafeBufferPointer {
+                ShortKey(UnsafeBufferPointer(rebasing: $0[before.count..<before.count + bytes.count]))
+            }
+        }
+        for step in 0..<20000 {
+            let length = Int.random(in: 0...ShortKey.maximumLength, using: &generator)
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...1, using: &generator) }
+            let otherLength =
+                Bool.random(using: &generator) ? length : Int.random(in: 0...ShortKey.maximumLength, using: &generator)
+            let other = (0..<otherLength).map { _ in UInt8.random(in: 0...1, using: &generator) }
+            #expect(key(bytes, using: &generator) == key(bytes, using: &generator), "step \(step)")
+            #expect(
+                (key(bytes, using: &generator) == key(other, using: &generator)) == (bytes == other), "step \(step)")
+        }
+    }
+
+    @Test("short keys differ in each byte")
+    func shortKeyEveryByte() {
+        for length in 1...ShortKey.maximumLength {
+            let bytes = [UInt8](repeating: 0x61, count: length)
+            let base = bytes.withUnsafeBufferPointer { ShortKey($0) }
+            for position in 0..<length {
+                var changed = bytes
+                changed[position] = 0x62
+                let key = changed.withUnsafeBufferPointer { ShortKey($0) }
+                #expect(key != base, "length \(length), position \(position)")
+            }
+            if length < ShortKey.maximumLength {
+                let longer = (bytes + [0]).withUnsafeBufferPointer { ShortKey($0) }
+                #expect(longer != base, "length \(length)")
+            }
+        }
+    }
+
+    @Test("short-keyed table matches a dictionary")
+    func shortKeyedStrings() {
+        var generator = SystemRandomNumberGenerator()
+        let table = ShortKeyedStrings(slotCount: 16)
+        var expected: [[UInt8]: String] = [:]
+        var hits = 0
+        for step in 0..<5000 {
+            // Few distinct keys, many sharing a bucket of this small table, some differing only in
+            // their tag byte, which the lookup also compares.
+            let length = Int.random(in: 0...ShortKey.maximumLength, using: &generator)
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...1, using: &generator) }
+            let tag = UInt8.random(in: 0...1, using: &generator)
+            let key = bytes.withUnsafeBufferPointer { ShortKey($0) }
+            if let found = table.value(for: key, tag: tag) {
+                hits += 1
+                #expect(found == expected[bytes + [tag]], "step \(step)")
+                continue
+            }
+            let value = "value-\(step)"
+            expected[bytes + [tag]] = value
+            table.insert(value, for: key, tag: tag)
+            #expect(table.value(for: key, tag: tag) == value)
+        }
+        #expect(hits > 0)
+        #expect(table.count <= table.slotCount)
+    }
+
+    @Test("interned strings of every short length")
+    func internerShortLengths() {
+        let interner = StringInterner()
+        var values: [String] = []
+        for length in 0...40 {
+            let plain = String(repeating: "m", count: length)
+            values.append(plain)
+            for position in 0..<length {
+                var characters = Array(plain)
+                characters[position] = "n"
+                values.append(String(characters))
+            }
+            if length >= 2 {
+                values.append("é" + String(repeating: "m", count: length - 2))
+            }
+        }
+        for round in 0..<2 {
+            for value in values {
+                let bytes = Array(value.utf8)
+                #expect(bytes.withUnsafeBufferPointer { interner.string($0) } == value, "round \(round)")
+            }
+        }
     }
 
     @Test("secret id cache returns the derived ids")

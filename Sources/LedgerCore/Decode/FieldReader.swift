@@ -46,11 +46,13 @@ extension RecordFields {
     }
 
     /// Reads a token count as ``tokenCount(_:)-(String)`` does.
+    @inline(__always)
     func tokenCount(_ field: FieldName) throws(DecodeError) -> Int64? {
         try checkedTokenCount(int64(field), name: field.string)
     }
 
     /// Reads a duration in milliseconds as ``milliseconds(_:)-(String)`` does.
+    @inline(__always)
     func milliseconds(_ field: FieldName) throws(DecodeError) -> Int64? {
         try checkedMilliseconds(int64(field), name: field.string)
     }

@@ -68,8 +68,10 @@ public struct LineDecoder: Sendable {
                 DecodeError(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(maximumLineLength)")
             ])
         }
-        if let event = UsageQueueDecoder.decodeScanned(line, now: now, cache: cache) {
-            scannedEvent(event)
+        var event = UsageQueueDecoder.emptyEvent
+        if UsageQueueDecoder.decodeScanned(line, now: now, cache: cache, into: &event) {
+            // Without `consume`, Swift 6.3.1 copied the event into the call and destroyed the original.
+            scannedEvent(consume event)
             return nil
         }
         if let outcome = OTLPTraceDecoder.decodeScanned(line, now: now, cache: cache) {

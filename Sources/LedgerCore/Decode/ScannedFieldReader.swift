@@ -219,6 +219,7 @@ struct ScannedFieldReader: RecordFields {
 
     /// Reads a JSON number's text as `Int64(text)` does: digits with an optional minus sign,
     /// `nil` for a fraction, an exponent or a value outside the `Int64` range.
+    @inline(__always)
     static func exactInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var index = 0
         let isNegative = text.first == UInt8(ascii: "-")
@@ -264,26 +265,38 @@ extension UsageQueueDecoder {
     /// Returns `nil` for every other line, which the caller then parses into a tree. That second
     /// pass also finds the reason of a reject.
     static func decodeScanned(_ line: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache) -> CanonicalEvent? {
+        var event = emptyEvent
+        guard decodeScanned(line, now: now, cache: cache, into: &event) else { return nil }
+        return event
+    }
+
+    /// Decodes `line` as ``decodeScanned(_:now:cache:)`` does, into `event`, which must be
+    /// ``emptyEvent`` on entry. Returns `false`, with `event` unchanged, for every other line.
+    ///
+    /// The event is set in place, because returning it as an optional copied its bytes twice.
+    static func decodeScanned(
+        _ line: UnsafeBufferPointer<UInt8>, now: Int64, cache: DecodeCache, into event: inout CanonicalEvent
+    ) -> Bool {
         // OTLP exporters write `resourceSpans` first. Such a line goes to the tree without a scan
         // that would find the same member later.
         if line.starts(with: otlpPrefix) {
-            return nil
+            return false
         }
         // A key with an escape or a non-ASCII byte might still equal a field name as a `String`.
-        guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return nil }
+        guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return false }
         let members = cache.scanner.members
         let slots = cache.scanner.index.slots
         return members.withUnsafeBufferPointer { members in
             slots.withUnsafeBufferPointer { slots in
-                decodeScanned(line, members: members, slots: slots, now: now, cache: cache)
+                decodeScanned(line, members: members, slots: slots, now: now, cache: cache, into: &event)
             }
         }
     }
 
     private static func decodeScanned(
         _ line: UnsafeBufferPointer<UInt8>, members: UnsafeBufferPointer<ScannedMember>,
-        slots: UnsafeBufferPointer<Int32>, now: Int64, cache: DecodeCache
-    ) -> CanonicalEvent? {
+        slots: UnsafeBufferPointer<Int32>, now: Int64, cache: DecodeCache, into event: inout CanonicalEvent
+    ) -> Bool {
         let record = ScannedFieldReader(
             bytes: line, members: members, slots: slots, parent: -1, depth: 1, cache: cache)
         // The shapes that LineDecoder tries before the usage queue must not match. Any of these
@@ -291,11 +304,17 @@ extension UsageQueueDecoder {
         // tested one by one, because a loop over an array literal would allocate it for every line.
         let names = UsageQueueFieldNames.shared
         guard !record.contains(names.resourceSpans), !record.contains(names.executionID),
-            !record.contains(names.usage), !record.contains(GapMarker.memberName)
-        else { return nil }
-        guard record.contains(names.timestamp), record.contains(names.tokens),
-            record.contains(names.provider) || record.contains(names.model)
-        else { return nil }
-        return try? decode(fields: record, rawLine: line, now: now)
+            !record.contains(names.usage), !record.contains(names.gapMarker)
+        else { return false }
+        // `timestamp` is not tested here, because the decoder throws without it and so sends the
+        // line to the tree.
+        guard record.contains(names.tokens), record.contains(names.provider) || record.contains(names.model)
+        else { return false }
+        do {
+            try decode(fields: record, rawLine: line, now: now, into: &event)
+        } catch {
+            return false
+        }
+        return true
     }
 }

@@ -24,6 +24,28 @@ public enum UsageQueueDecoder {
     static func decode(
         fields record: some RecordFields, rawLine: some Collection<UInt8>, now: Int64
     ) throws(DecodeError) -> CanonicalEvent {
+        var event = emptyEvent
+        try decode(fields: record, rawLine: rawLine, now: now, into: &event)
+        return event
+    }
+
+    /// An event with a zero key and no usage, whose fields ``decode(fields:rawLine:now:into:)`` overwrites.
+    static var emptyEvent: CanonicalEvent {
+        CanonicalEvent(
+            key: EventKey(high: 0, low: 0), shape: .usageQueue, provider: "", model: "", startedAtNanoseconds: 0,
+            status: .succeeded, buckets: .zero, usageState: .missing, quality: .complete)
+    }
+
+    /// Decodes one record read through `record` into `event`, whose fields that a usage-queue
+    /// record does not set must be those of ``emptyEvent``.
+    ///
+    /// It sets the fields of `event` in place. Building a new event and returning it compiled, in
+    /// Swift 6.3.1, to a copy of the whole event that retained and released each of its strings.
+    /// - Throws: ``DecodeError`` as ``decode(_:rawLine:now:)`` does, before it changes `event`.
+    static func decode(
+        fields record: some RecordFields, rawLine: some Collection<UInt8>, now: Int64,
+        into event: inout CanonicalEvent
+    ) throws(DecodeError) {
         let names = UsageQueueFieldNames.shared
         let startedAt = try record.timestamp(names.timestamp, now: now)
         let provider = try record.string(names.provider).flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
@@ -50,8 +72,8 @@ public enum UsageQueueDecoder {
 
         let (buckets, usageState, quality) = try usage(record, provider: provider)
 
-        // Every field is read before the event is created, because the compiler copied the event
-        // on return when reads that can throw followed its creation.
+        // Every field is read before `event` changes, so that a record that throws leaves it as
+        // it was.
         let requestedModel = try record.string(names.alias).flatMap { $0.isEmpty ? nil : $0 }
         let requestID = try record.string(names.requestID, interned: false).flatMap { $0.isEmpty ? nil : $0 }
         let latency = try record.milliseconds(names.latency)
@@ -60,10 +82,15 @@ public enum UsageQueueDecoder {
         let clientKeyID = try record.secretID(names.apiKey, kind: .client)
         let accountID = try record.secretID(names.source, kind: .account)
 
-        var event = CanonicalEvent(
-            key: EventKey(namespace: SourceShape.usageQueue.rawValue, bytes: rawLine),
-            shape: .usageQueue, provider: provider, model: model, startedAtNanoseconds: startedAt,
-            status: status, buckets: buckets, usageState: usageState, quality: quality)
+        event.key = EventKey(namespace: SourceShape.usageQueue.rawValue, bytes: rawLine)
+        event.shape = .usageQueue
+        event.provider = provider
+        event.model = model
+        event.startedAtNanoseconds = startedAt
+        event.status = status
+        event.buckets = buckets
+        event.usageState = usageState
+        event.quality = quality
         event.statusCode = statusCode
         event.requestedModel = requestedModel
         event.requestID = requestID
@@ -72,7 +99,6 @@ public enum UsageQueueDecoder {
         event.authIndex = authIndex
         event.clientKeyID = clientKeyID
         event.accountID = accountID
-        return event
     }
 
     private static func usage(
@@ -106,8 +132,7 @@ public enum UsageQueueDecoder {
 
 /// The members a usage-queue record is read from, and those that mark another shape, with their
 /// fingerprints computed once. One shared instance, because in a release build every access to a
-/// static `let` called `swift_once`, and a decoder reads about 30 names per line. The gap marker's
-/// member is looked up by its `String` name, ``GapMarker/memberName``.
+/// static `let` called `swift_once`, and a decoder reads about 30 names per line.
 final class UsageQueueFieldNames: Sendable {
     static let shared = UsageQueueFieldNames()
 
@@ -137,4 +162,6 @@ final class UsageQueueFieldNames: Sendable {
     let resourceSpans = FieldName("resourceSpans")
     let executionID = FieldName("execution_id")
     let usage = FieldName("usage")
+    /// ``GapMarker/memberName``, which is a `String` and so cannot make a `FieldName` itself.
+    let gapMarker = FieldName("tokenledgerd_gap")
 }

@@ -314,6 +314,10 @@ private struct ScanCursor {
         }
     }
 
+    /// Moves past `literal`, `true`, `false` or `null`, when the text at `index` starts with it.
+    ///
+    /// It is inlined, so that the literal's length and bytes are constants in each call.
+    @inline(__always)
     mutating func scanLiteral(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard bytes.count - index >= count else { return false }

@@ -177,6 +177,7 @@ struct KeyFingerprint: Equatable, Sendable {
         self.tail = tail
     }
 
+    @inline(__always)
     init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
         // The one check that makes every load below read inside `bytes`.
         precondition(start >= 0 && start <= end && end <= bytes.count)
