@@ -284,6 +284,7 @@ private final class RowBytes {
     private var needed = 0
 
     /// Copies `bytes` and returns where the copy sits; never a null pointer, even for no bytes.
+    @inline(__always)
     func append(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
         needed += bytes.count
         if block == nil || used + bytes.count > capacity {
