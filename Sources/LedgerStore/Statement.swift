@@ -280,6 +280,9 @@ private final class RowBytes {
     private var used = 0
     /// Full blocks of the current row, freed by the next ``clear()``.
     private var retired: [UnsafeMutableRawPointer] = []
+    /// Whether `retired` is not empty. ``clear()`` reads this flag, because a read of `retired`
+    /// made the compiler check exclusive access at run time on every row.
+    private var hasRetired = false
     /// The bytes that the current row needed, for sizing the block after ``clear()``.
     private var needed = 0
 
@@ -290,6 +293,7 @@ private final class RowBytes {
         if block == nil || used + bytes.count > capacity {
             if let block {
                 retired.append(block)
+                hasRetired = true
             }
             capacity = max(4096, 2 * bytes.count)
             block = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -305,7 +309,8 @@ private final class RowBytes {
 
     /// Forgets the current row's bytes.
     func clear() {
-        if !retired.isEmpty {
+        if hasRetired {
+            hasRetired = false
             for old in retired {
                 old.deallocate()
             }
