@@ -10,6 +10,10 @@ public final class Statement {
     public let sql: String
     /// The bytes of the parameters bound by ``bindRowText(_:at:)`` and ``bindRowKey(_:at:)``.
     private let rowBytes = RowBytes()
+    /// One bit for each of the parameters 0 to 63 that is bound to `NULL`. A prepared statement
+    /// starts with every parameter `NULL`, and ``reset()`` makes them `NULL` again. A bit may be
+    /// clear for a `NULL` parameter, but never set for one with a value.
+    private var nullParameters: UInt64 = .max
 
     init(database: Database, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
@@ -33,6 +37,7 @@ public final class Statement {
     public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        nullParameters = .max
     }
 
     /// Rewinds the statement and keeps its bindings, for a caller that binds every parameter
@@ -42,11 +47,13 @@ public final class Statement {
     }
 
     /// Binds an integer or `NULL` to parameter `index` (0-based).
+    @inline(__always)
     public func bind(_ value: Int64?, at index: Int32) {
         if let value {
             sqlite3_bind_int64(handle, index + 1, value)
+            markBound(index)
         } else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
         }
     }
 
@@ -59,8 +66,9 @@ public final class Statement {
     public func bind(_ value: Double?, at index: Int32) {
         if let value {
             sqlite3_bind_double(handle, index + 1, value)
+            markBound(index)
         } else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
         }
     }
 
@@ -71,9 +79,10 @@ public final class Statement {
     /// text ends at its first NUL character, as it did when it was passed as a C string.
     public func bind(_ value: String?, at index: Int32) {
         guard var value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
+        markBound(index)
         value.withUTF8 { bytes in
             let length = bytes.firstIndex(of: 0) ?? bytes.count
             // A null pointer would bind NULL, so empty text gets a pointer to an empty C string.
@@ -90,9 +99,10 @@ public final class Statement {
     /// Binds a blob or `NULL` to parameter `index` (0-based).
     public func bind(_ value: [UInt8]?, at index: Int32) {
         guard let value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
+        markBound(index)
         value.withUnsafeBytes { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
@@ -101,6 +111,7 @@ public final class Statement {
     /// Binds the 16 bytes of `key` as a blob, as ``EventKeyCoding`` stores them, to parameter
     /// `index` (0-based).
     public func bind(_ key: EventKey, at index: Int32) {
+        markBound(index)
         EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
@@ -123,7 +134,7 @@ public final class Statement {
     /// for every value.
     public func bindRowText(_ value: String?, at index: Int32) {
         guard let value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
         // A native string, small or not, gives its bytes in place. Any other string is copied.
@@ -139,6 +150,7 @@ public final class Statement {
         if let base = bytes.baseAddress, let nul = memchr(base, 0, length) {
             length = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nul))
         }
+        markBound(index)
         let copy = rowBytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<length]))
         _ = sqlite3_bind_text(handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
     }
@@ -149,15 +161,43 @@ public final class Statement {
     public func bindStaticText(_ text: StaticString, at index: Int32) {
         precondition(text.hasPointerRepresentation, "a static text bound in place must be a string literal")
         let bytes = UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+        markBound(index)
         _ = sqlite3_bind_text(handle, index + 1, bytes, Int32(text.utf8CodeUnitCount), nil)
     }
 
     /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
     /// keeps until the next ``beginRow()``.
     public func bindRowKey(_ key: EventKey, at index: Int32) {
+        markBound(index)
         EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, rowBytes.append(buffer), Int32(buffer.count), nil)
         }
+    }
+
+    /// Binds `NULL` to parameter `index` (0-based) unless it is bound to `NULL` already. A
+    /// parameter keeps its value through ``rewind()``, so a row that binds `NULL` where the
+    /// row before it did skips the SQLite call.
+    @inline(__always)
+    private func bindNull(at index: Int32) {
+        let bit = Self.nullBit(index)
+        if nullParameters & bit != 0 {
+            return
+        }
+        sqlite3_bind_null(handle, index + 1)
+        nullParameters |= bit
+    }
+
+    /// Records that parameter `index` (0-based) is bound to a value.
+    @inline(__always)
+    private func markBound(_ index: Int32) {
+        nullParameters &= ~Self.nullBit(index)
+    }
+
+    /// Returns the bit of parameter `index` in `nullParameters`, or 0 for a parameter past 63,
+    /// which is always bound.
+    @inline(__always)
+    private static func nullBit(_ index: Int32) -> UInt64 {
+        index >= 0 && index < 64 ? 1 << UInt64(index) : 0
     }
 
     /// Advances to the next row; `false` when the statement is done.
