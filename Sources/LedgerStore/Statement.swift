@@ -14,6 +14,12 @@ public final class Statement {
     /// starts with every parameter `NULL`, and ``reset()`` makes them `NULL` again. A bit may be
     /// clear for a `NULL` parameter, but never set for one with a value.
     private var nullParameters: UInt64 = .max
+    /// One bit for each of the parameters 0 to 63 that is bound to a static text, whose start and
+    /// length `staticTexts` keeps at the parameter's index.
+    private var staticParameters: UInt64 = 0
+    /// The start and length of the static text bound to each parameter whose bit is set in
+    /// `staticParameters`. The statement allocates the 64 entries and frees them in `deinit`.
+    private let staticTexts = UnsafeMutablePointer<(start: UnsafeRawPointer?, count: Int)>.allocate(capacity: 64)
 
     init(database: Database, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
@@ -26,11 +32,13 @@ public final class Statement {
         self.database = database
         self.handle = handle
         self.sql = sql
+        staticTexts.initialize(repeating: (nil, 0), count: 64)
     }
 
     deinit {
         sqlite3_finalize(handle)
         rowBytes.deallocate()
+        staticTexts.deallocate()
     }
 
     /// Clears bindings and rewinds the statement.
@@ -38,6 +46,7 @@ public final class Statement {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         nullParameters = .max
+        staticParameters = 0
     }
 
     /// Rewinds the statement and keeps its bindings, for a caller that binds every parameter
@@ -158,11 +167,23 @@ public final class Statement {
     /// Binds `text`, which must contain no NUL character, to parameter `index` (0-based), as
     /// `bind(_:at:)` binds text, but in place and without a copy, because a static string's bytes
     /// never move or go away.
+    ///
+    /// A parameter keeps its value through ``rewind()``, so binding the text that the parameter
+    /// is bound to already skips the SQLite call.
     public func bindStaticText(_ text: StaticString, at index: Int32) {
         precondition(text.hasPointerRepresentation, "a static text bound in place must be a string literal")
-        let bytes = UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+        let start = UnsafeRawPointer(text.utf8Start)
+        let bit = Self.parameterBit(index)
+        if staticParameters & bit != 0, staticTexts[Int(index)] == (start, text.utf8CodeUnitCount) {
+            return
+        }
         markBound(index)
-        _ = sqlite3_bind_text(handle, index + 1, bytes, Int32(text.utf8CodeUnitCount), nil)
+        _ = sqlite3_bind_text(
+            handle, index + 1, start.assumingMemoryBound(to: CChar.self), Int32(text.utf8CodeUnitCount), nil)
+        if bit != 0 {
+            staticParameters |= bit
+            staticTexts[Int(index)] = (start, text.utf8CodeUnitCount)
+        }
     }
 
     /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
@@ -179,24 +200,28 @@ public final class Statement {
     /// row before it did skips the SQLite call.
     @inline(__always)
     private func bindNull(at index: Int32) {
-        let bit = Self.nullBit(index)
+        let bit = Self.parameterBit(index)
         if nullParameters & bit != 0 {
             return
         }
         sqlite3_bind_null(handle, index + 1)
         nullParameters |= bit
+        staticParameters &= ~bit
     }
 
-    /// Records that parameter `index` (0-based) is bound to a value.
+    /// Records that parameter `index` (0-based) is bound to a value other than a static text,
+    /// which ``bindStaticText(_:at:)`` records after this call.
     @inline(__always)
     private func markBound(_ index: Int32) {
-        nullParameters &= ~Self.nullBit(index)
+        let bit = Self.parameterBit(index)
+        nullParameters &= ~bit
+        staticParameters &= ~bit
     }
 
-    /// Returns the bit of parameter `index` in `nullParameters`, or 0 for a parameter past 63,
-    /// which is always bound.
+    /// Returns the bit of parameter `index` in `nullParameters` and `staticParameters`, or 0 for
+    /// a parameter past 63, which is always bound.
     @inline(__always)
-    private static func nullBit(_ index: Int32) -> UInt64 {
+    private static func parameterBit(_ index: Int32) -> UInt64 {
         index >= 0 && index < 64 ? 1 << UInt64(index) : 0
     }
 

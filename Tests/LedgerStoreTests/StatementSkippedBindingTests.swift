@@ -4,11 +4,11 @@ import Testing
 
 @testable import LedgerStore
 
-/// A statement skips binding `NULL` to a parameter that is `NULL` already, so these tests bind
-/// `NULL` and values in turn, across ``Statement/rewind()`` and ``Statement/reset()``, and check
-/// what each row stored.
-@Suite("Statement NULL binding")
-struct StatementNullBindingTests {
+/// A statement skips binding `NULL` or a static text to a parameter that is bound to it already,
+/// so these tests bind `NULL`, static texts and other values in turn, across
+/// ``Statement/rewind()`` and ``Statement/reset()``, and check what each row stored.
+@Suite("Statement skipped bindings")
+struct StatementSkippedBindingTests {
     @Test("NULL after a value is bound")
     func nullAfterValue() throws {
         let (database, directory) = try StatementBindTests.temporaryDatabase()
@@ -104,5 +104,41 @@ struct StatementNullBindingTests {
             stored.append("\(select.text(0) ?? "?") \(select.text(1) ?? "?")")
         }
         #expect(stored == ["1 1", "NULL NULL", "3 3", "NULL NULL", "NULL NULL"])
+    }
+
+    @Test("static text after other values")
+    func staticTextAfterValues() throws {
+        let (database, directory) = try StatementBindTests.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try database.cachedStatement("INSERT INTO t (v) VALUES (?)")
+        let steps: [(Statement) -> Void] = [
+            { $0.bindStaticText("a", at: 0) },
+            { $0.bindStaticText("a", at: 0) },
+            { $0.bind(nil as Int64?, at: 0) },
+            { $0.bindStaticText("a", at: 0) },
+            { $0.bind("x", at: 0) },
+            { $0.bindStaticText("a", at: 0) },
+            {
+                $0.beginRow()
+                $0.bindRowText("y", at: 0)
+            },
+            { $0.bindStaticText("a", at: 0) },
+            { $0.bindStaticText("ab", at: 0) },
+            { $0.bindStaticText("a", at: 0) },
+            { $0.bind(Int64(4), at: 0) },
+            { $0.bindStaticText("a", at: 0) },
+            { $0.reset() },
+            { $0.bindStaticText("a", at: 0) },
+        ]
+        for step in steps {
+            insert.rewind()
+            step(insert)
+            try insert.run()
+        }
+        #expect(
+            try StatementBindTests.storedValues(database) == [
+                "text 'a'", "text 'a'", "null NULL", "text 'a'", "text 'x'", "text 'a'", "text 'y'", "text 'a'",
+                "text 'ab'", "text 'a'", "integer 4", "text 'a'", "null NULL", "text 'a'",
+            ])
     }
 }
