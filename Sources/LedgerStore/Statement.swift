@@ -67,6 +67,7 @@ public final class Statement {
     }
 
     /// Binds an integer or `NULL` to parameter `index` (0-based).
+    @inline(__always)
     public func bind(_ value: Int?, at index: Int32) {
         bind(value.map(Int64.init), at: index)
     }
@@ -141,6 +142,7 @@ public final class Statement {
     ///
     /// SQLite reads that copy in place (`SQLITE_STATIC`) instead of allocating a copy of its own
     /// for every value.
+    @inline(__always)
     public func bindRowText(_ value: String?, at index: Int32) {
         guard let value else {
             bindNull(at: index)
