@@ -105,10 +105,19 @@ public struct PositionedEvent: Sendable {
     /// The byte offset of its line.
     public var lineOffset: Int64
     /// The cost to store with the event; `nil` stores it unpriced, for a fold to price.
-    public var cost: RecordedCost?
+    public var cost: RecordedCost? = nil
 
-    /// Creates a positioned event.
-    public init(event: CanonicalEvent, lineOffset: Int64, cost: RecordedCost? = nil) {
+    /// Creates an unpriced positioned event.
+    ///
+    /// `cost` gets its default value, because the Swift 6.3 optimizer left a copy of the whole
+    /// event, with a retain and a release of each string, in an initializer that assigned `cost`.
+    public init(event: CanonicalEvent, lineOffset: Int64) {
+        self.event = event
+        self.lineOffset = lineOffset
+    }
+
+    /// Creates a positioned event with the cost to store.
+    public init(event: CanonicalEvent, lineOffset: Int64, cost: RecordedCost?) {
         self.event = event
         self.lineOffset = lineOffset
         self.cost = cost

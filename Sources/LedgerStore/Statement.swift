@@ -10,6 +10,16 @@ public final class Statement {
     public let sql: String
     /// The bytes of the parameters bound by ``bindRowText(_:at:)`` and ``bindRowKey(_:at:)``.
     private let rowBytes = RowBytes()
+    /// One bit for each of the parameters 0 to 63 that is bound to `NULL`. A prepared statement
+    /// starts with every parameter `NULL`, and ``reset()`` makes them `NULL` again. A bit may be
+    /// clear for a `NULL` parameter, but never set for one with a value.
+    private var nullParameters: UInt64 = .max
+    /// One bit for each of the parameters 0 to 63 that is bound to a static text, whose start and
+    /// length `staticTexts` keeps at the parameter's index.
+    private var staticParameters: UInt64 = 0
+    /// The start and length of the static text bound to each parameter whose bit is set in
+    /// `staticParameters`. The statement allocates the 64 entries and frees them in `deinit`.
+    private let staticTexts = UnsafeMutablePointer<(start: UnsafeRawPointer?, count: Int)>.allocate(capacity: 64)
 
     init(database: Database, sql: String) throws(StoreError) {
         var handle: OpaquePointer?
@@ -22,17 +32,21 @@ public final class Statement {
         self.database = database
         self.handle = handle
         self.sql = sql
+        staticTexts.initialize(repeating: (nil, 0), count: 64)
     }
 
     deinit {
         sqlite3_finalize(handle)
         rowBytes.deallocate()
+        staticTexts.deallocate()
     }
 
     /// Clears bindings and rewinds the statement.
     public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        nullParameters = .max
+        staticParameters = 0
     }
 
     /// Rewinds the statement and keeps its bindings, for a caller that binds every parameter
@@ -42,15 +56,18 @@ public final class Statement {
     }
 
     /// Binds an integer or `NULL` to parameter `index` (0-based).
+    @inline(__always)
     public func bind(_ value: Int64?, at index: Int32) {
         if let value {
             sqlite3_bind_int64(handle, index + 1, value)
+            markBound(index)
         } else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
         }
     }
 
     /// Binds an integer or `NULL` to parameter `index` (0-based).
+    @inline(__always)
     public func bind(_ value: Int?, at index: Int32) {
         bind(value.map(Int64.init), at: index)
     }
@@ -59,8 +76,9 @@ public final class Statement {
     public func bind(_ value: Double?, at index: Int32) {
         if let value {
             sqlite3_bind_double(handle, index + 1, value)
+            markBound(index)
         } else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
         }
     }
 
@@ -71,9 +89,10 @@ public final class Statement {
     /// text ends at its first NUL character, as it did when it was passed as a C string.
     public func bind(_ value: String?, at index: Int32) {
         guard var value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
+        markBound(index)
         value.withUTF8 { bytes in
             let length = bytes.firstIndex(of: 0) ?? bytes.count
             // A null pointer would bind NULL, so empty text gets a pointer to an empty C string.
@@ -90,9 +109,10 @@ public final class Statement {
     /// Binds a blob or `NULL` to parameter `index` (0-based).
     public func bind(_ value: [UInt8]?, at index: Int32) {
         guard let value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
+        markBound(index)
         value.withUnsafeBytes { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
@@ -101,6 +121,7 @@ public final class Statement {
     /// Binds the 16 bytes of `key` as a blob, as ``EventKeyCoding`` stores them, to parameter
     /// `index` (0-based).
     public func bind(_ key: EventKey, at index: Int32) {
+        markBound(index)
         EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
         }
@@ -121,9 +142,10 @@ public final class Statement {
     ///
     /// SQLite reads that copy in place (`SQLITE_STATIC`) instead of allocating a copy of its own
     /// for every value.
+    @inline(__always)
     public func bindRowText(_ value: String?, at index: Int32) {
         guard let value else {
-            sqlite3_bind_null(handle, index + 1)
+            bindNull(at: index)
             return
         }
         // A native string, small or not, gives its bytes in place. Any other string is copied.
@@ -139,6 +161,7 @@ public final class Statement {
         if let base = bytes.baseAddress, let nul = memchr(base, 0, length) {
             length = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(nul))
         }
+        markBound(index)
         let copy = rowBytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<length]))
         _ = sqlite3_bind_text(handle, index + 1, copy.assumingMemoryBound(to: CChar.self), Int32(length), nil)
     }
@@ -146,18 +169,62 @@ public final class Statement {
     /// Binds `text`, which must contain no NUL character, to parameter `index` (0-based), as
     /// `bind(_:at:)` binds text, but in place and without a copy, because a static string's bytes
     /// never move or go away.
+    ///
+    /// A parameter keeps its value through ``rewind()``, so binding the text that the parameter
+    /// is bound to already skips the SQLite call.
     public func bindStaticText(_ text: StaticString, at index: Int32) {
         precondition(text.hasPointerRepresentation, "a static text bound in place must be a string literal")
-        let bytes = UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
-        _ = sqlite3_bind_text(handle, index + 1, bytes, Int32(text.utf8CodeUnitCount), nil)
+        let start = UnsafeRawPointer(text.utf8Start)
+        let bit = Self.parameterBit(index)
+        if staticParameters & bit != 0, staticTexts[Int(index)] == (start, text.utf8CodeUnitCount) {
+            return
+        }
+        markBound(index)
+        _ = sqlite3_bind_text(
+            handle, index + 1, start.assumingMemoryBound(to: CChar.self), Int32(text.utf8CodeUnitCount), nil)
+        if bit != 0 {
+            staticParameters |= bit
+            staticTexts[Int(index)] = (start, text.utf8CodeUnitCount)
+        }
     }
 
     /// Binds the 16 bytes of `key`, as `bind(_:at:)` binds a key, from a copy that the statement
     /// keeps until the next ``beginRow()``.
     public func bindRowKey(_ key: EventKey, at index: Int32) {
+        markBound(index)
         EventKeyCoding.withBytes(key) { buffer in
             _ = sqlite3_bind_blob(handle, index + 1, rowBytes.append(buffer), Int32(buffer.count), nil)
         }
+    }
+
+    /// Binds `NULL` to parameter `index` (0-based) unless it is bound to `NULL` already. A
+    /// parameter keeps its value through ``rewind()``, so a row that binds `NULL` where the
+    /// row before it did skips the SQLite call.
+    @inline(__always)
+    private func bindNull(at index: Int32) {
+        let bit = Self.parameterBit(index)
+        if nullParameters & bit != 0 {
+            return
+        }
+        sqlite3_bind_null(handle, index + 1)
+        nullParameters |= bit
+        staticParameters &= ~bit
+    }
+
+    /// Records that parameter `index` (0-based) is bound to a value other than a static text,
+    /// which ``bindStaticText(_:at:)`` records after this call.
+    @inline(__always)
+    private func markBound(_ index: Int32) {
+        let bit = Self.parameterBit(index)
+        nullParameters &= ~bit
+        staticParameters &= ~bit
+    }
+
+    /// Returns the bit of parameter `index` in `nullParameters` and `staticParameters`, or 0 for
+    /// a parameter past 63, which is always bound.
+    @inline(__always)
+    private static func parameterBit(_ index: Int32) -> UInt64 {
+        index >= 0 && index < 64 ? 1 << UInt64(index) : 0
     }
 
     /// Advances to the next row; `false` when the statement is done.
@@ -280,15 +347,20 @@ private final class RowBytes {
     private var used = 0
     /// Full blocks of the current row, freed by the next ``clear()``.
     private var retired: [UnsafeMutableRawPointer] = []
+    /// Whether `retired` is not empty. ``clear()`` reads this flag, because a read of `retired`
+    /// made the compiler check exclusive access at run time on every row.
+    private var hasRetired = false
     /// The bytes that the current row needed, for sizing the block after ``clear()``.
     private var needed = 0
 
     /// Copies `bytes` and returns where the copy sits; never a null pointer, even for no bytes.
+    @inline(__always)
     func append(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
         needed += bytes.count
         if block == nil || used + bytes.count > capacity {
             if let block {
                 retired.append(block)
+                hasRetired = true
             }
             capacity = max(4096, 2 * bytes.count)
             block = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -304,7 +376,8 @@ private final class RowBytes {
 
     /// Forgets the current row's bytes.
     func clear() {
-        if !retired.isEmpty {
+        if hasRetired {
+            hasRetired = false
             for old in retired {
                 old.deallocate()
             }

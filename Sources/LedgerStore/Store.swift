@@ -191,19 +191,21 @@ public final class Store {
                 var costChangeSequence = try reserveCostChangeSequence(count: events.count { $0.cost != nil })
                 // One statement lookup per batch, because the statement cache hashes the whole SQL text.
                 let statement = try eventInsertStatement()
-                // Bound from the array's storage, because a loop over the array copied each event
-                // and retained its strings.
+                // Each event is passed inout from the array's storage and never written. An inout
+                // argument is not copied, and unlike a pointer's pointee the compiler may assume
+                // that the SQLite calls do not write it, so the insert binds its strings without
+                // retaining them. A loop over the array copied each event and retained its strings.
                 try events.withUnsafeBufferPointer { (events) throws(StoreError) in
                     guard let first = events.baseAddress else { return }
+                    let storage = UnsafeMutablePointer(mutating: first)
                     for index in 0..<events.count {
-                        let positioned = first + index
                         var sequence: Int64?
-                        if positioned.pointee.cost != nil {
+                        if storage[index].cost != nil {
                             sequence = costChangeSequence
                             costChangeSequence += 1
                         }
                         inserted += try insert(
-                            positioned, fileID: file.fileID, lineOffset: positioned.pointee.lineOffset,
+                            &storage[index], fileID: file.fileID, lineOffset: storage[index].lineOffset,
                             costChangeSequence: sequence, using: statement)
                     }
                 }
@@ -220,10 +222,10 @@ public final class Store {
     func insert(_ event: CanonicalEvent, fileID: Int64?, lineOffset: Int64?) throws(StoreError) -> Int {
         let statement = try eventInsertStatement()
         // The insert binds `lineOffset`, which may be nil, and never reads the wrapper's offset of 0.
-        return try withUnsafePointer(to: PositionedEvent(event: event, lineOffset: 0)) {
-            (positioned) throws(StoreError) in
-            try insert(positioned, fileID: fileID, lineOffset: lineOffset, costChangeSequence: nil, using: statement)
-        }
+        var positioned = PositionedEvent(event: event, lineOffset: 0)
+        return try insert(
+            &positioned, fileID: fileID, lineOffset: lineOffset,
+            costChangeSequence: nil, using: statement)
     }
 
     /// Advances the cost change sequence by `count` values and returns the first of them, or
@@ -261,12 +263,12 @@ public final class Store {
             """)
     }
 
-    /// Inserts the event that `positioned` points to with `statement`, an ``eventInsertStatement()``,
-    /// at `lineOffset`, priced with its cost and `costChangeSequence` or unpriced when they are
-    /// `nil`. Returns 1 when it was new, else 0. The fields are read in place, without a copy of
-    /// the event.
+    /// Inserts `positioned` with `statement`, an ``eventInsertStatement()``, at `lineOffset`, priced
+    /// with its cost and `costChangeSequence` or unpriced when they are `nil`. Returns 1 when it
+    /// was new, else 0. It reads `positioned` and never writes it. The event is inout, so that its
+    /// strings are read in place, without a copy of the event or a retain of each string.
     private func insert(
-        _ positioned: UnsafePointer<PositionedEvent>, fileID: Int64?, lineOffset: Int64?,
+        _ positioned: inout PositionedEvent, fileID: Int64?, lineOffset: Int64?,
         costChangeSequence: Int64?, using statement: Statement
     ) throws(StoreError) -> Int {
         // Every one of the 34 parameters is bound below, so the old bindings need no clearing.
@@ -275,39 +277,39 @@ public final class Store {
         // SQLite reads them where they are.
         statement.rewind()
         statement.beginRow()
-        statement.bindRowKey(positioned.pointee.event.key, at: 0)
-        statement.bindStaticText(positioned.pointee.event.shape.storedText, at: 1)
-        statement.bindRowText(positioned.pointee.event.provider, at: 2)
-        statement.bindRowText(positioned.pointee.event.model, at: 3)
-        statement.bindRowText(positioned.pointee.event.requestedModel, at: 4)
-        statement.bindRowText(positioned.pointee.event.sessionID, at: 5)
-        statement.bindRowText(positioned.pointee.event.requestID, at: 6)
-        statement.bind(positioned.pointee.event.startedAtNanoseconds, at: 7)
-        statement.bind(positioned.pointee.event.latencyMilliseconds, at: 8)
-        statement.bind(positioned.pointee.event.timeToFirstTokenMilliseconds, at: 9)
-        statement.bindStaticText(positioned.pointee.event.status.storedText, at: 10)
-        statement.bind(positioned.pointee.event.statusCode, at: 11)
-        statement.bind(positioned.pointee.event.buckets.inputUncached, at: 12)
-        statement.bind(positioned.pointee.event.buckets.cacheRead, at: 13)
-        statement.bind(positioned.pointee.event.buckets.cacheWrite, at: 14)
-        statement.bind(positioned.pointee.event.buckets.output, at: 15)
-        statement.bind(positioned.pointee.event.buckets.reasoning, at: 16)
-        statement.bind(positioned.pointee.event.buckets.unclassified, at: 17)
-        statement.bindStaticText(positioned.pointee.event.usageState.storedText, at: 18)
-        statement.bindStaticText(positioned.pointee.event.quality.storedText, at: 19)
-        statement.bindRowText(positioned.pointee.event.clientKeyID, at: 20)
-        statement.bindRowText(positioned.pointee.event.accountID, at: 21)
-        statement.bindRowText(positioned.pointee.event.authIndex, at: 22)
-        statement.bindRowText(positioned.pointee.event.serviceName, at: 23)
-        statement.bindRowText(positioned.pointee.event.hostName, at: 24)
+        statement.bindRowKey(positioned.event.key, at: 0)
+        statement.bindStaticText(positioned.event.shape.storedText, at: 1)
+        statement.bindRowText(positioned.event.provider, at: 2)
+        statement.bindRowText(positioned.event.model, at: 3)
+        statement.bindRowText(positioned.event.requestedModel, at: 4)
+        statement.bindRowText(positioned.event.sessionID, at: 5)
+        statement.bindRowText(positioned.event.requestID, at: 6)
+        statement.bind(positioned.event.startedAtNanoseconds, at: 7)
+        statement.bind(positioned.event.latencyMilliseconds, at: 8)
+        statement.bind(positioned.event.timeToFirstTokenMilliseconds, at: 9)
+        statement.bindStaticText(positioned.event.status.storedText, at: 10)
+        statement.bind(positioned.event.statusCode, at: 11)
+        statement.bind(positioned.event.buckets.inputUncached, at: 12)
+        statement.bind(positioned.event.buckets.cacheRead, at: 13)
+        statement.bind(positioned.event.buckets.cacheWrite, at: 14)
+        statement.bind(positioned.event.buckets.output, at: 15)
+        statement.bind(positioned.event.buckets.reasoning, at: 16)
+        statement.bind(positioned.event.buckets.unclassified, at: 17)
+        statement.bindStaticText(positioned.event.usageState.storedText, at: 18)
+        statement.bindStaticText(positioned.event.quality.storedText, at: 19)
+        statement.bindRowText(positioned.event.clientKeyID, at: 20)
+        statement.bindRowText(positioned.event.accountID, at: 21)
+        statement.bindRowText(positioned.event.authIndex, at: 22)
+        statement.bindRowText(positioned.event.serviceName, at: 23)
+        statement.bindRowText(positioned.event.hostName, at: 24)
         statement.bind(fileID, at: 25)
         statement.bind(lineOffset, at: 26)
-        statement.bind(positioned.pointee.event.toolInputTokens, at: 27)
-        statement.bind(positioned.pointee.event.toolOutputTokens, at: 28)
-        statement.bind(positioned.pointee.cost?.nanos, at: 29)
-        statement.bind(positioned.pointee.cost.map { $0.isEstimated ? 1 : 0 }, at: 30)
-        statement.bindRowText(positioned.pointee.cost?.priceReference, at: 31)
-        statement.bind(positioned.pointee.cost?.pricedAtNanoseconds, at: 32)
+        statement.bind(positioned.event.toolInputTokens, at: 27)
+        statement.bind(positioned.event.toolOutputTokens, at: 28)
+        statement.bind(positioned.cost?.nanos, at: 29)
+        statement.bind(positioned.cost.map { $0.isEstimated ? 1 : 0 }, at: 30)
+        statement.bindRowText(positioned.cost?.priceReference, at: 31)
+        statement.bind(positioned.cost?.pricedAtNanoseconds, at: 32)
         statement.bind(costChangeSequence, at: 33)
         try statement.run()
         return database.changes

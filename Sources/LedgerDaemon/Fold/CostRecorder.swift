@@ -281,7 +281,13 @@ private final class PriceCache {
         while slots[slot] != nil {
             slot = (slot + 1) & (Self.slotCount - 1)
         }
-        slots[slot] = entry
+        // The table is taken out, changed and stored back, so that every access to `slots` is a
+        // plain read or assignment. An in-place change of the property would make the compiler
+        // check exclusive access at run time on every lookup.
+        var table = slots
+        slots = []
+        table[slot] = entry
+        slots = table
         count += 1
     }
 

@@ -50,15 +50,20 @@ extension CostRecorder {
     func price(_ events: inout [PositionedEvent], now: Int64) -> Summary {
         var summary = Summary()
         for index in events.indices {
-            summary.examined += 1
-            // Field by field, because passing the whole event copied it and its strings.
-            events[index].cost = cost(
-                provider: events[index].event.provider, model: events[index].event.model,
-                tokens: BillableTokens(
-                    buckets: events[index].event.buckets, separatingToolInput: events[index].event.toolInputTokens,
-                    toolOutput: events[index].event.toolOutputTokens),
-                usageState: events[index].event.usageState, now: now, summary: &summary)
+            price(&events[index], now: now, summary: &summary)
         }
         return summary
+    }
+
+    /// Prices `positioned` in place. The event is inout, so that its provider and model are read
+    /// where they are stored, without a copy of the event or a retain of each string.
+    private func price(_ positioned: inout PositionedEvent, now: Int64, summary: inout Summary) {
+        summary.examined += 1
+        positioned.cost = cost(
+            provider: positioned.event.provider, model: positioned.event.model,
+            tokens: BillableTokens(
+                buckets: positioned.event.buckets, separatingToolInput: positioned.event.toolInputTokens,
+                toolOutput: positioned.event.toolOutputTokens),
+            usageState: positioned.event.usageState, now: now, summary: &summary)
     }
 }
