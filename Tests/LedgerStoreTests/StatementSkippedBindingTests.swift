@@ -9,6 +9,15 @@ import Testing
 /// ``Statement/rewind()`` and ``Statement/reset()``, and check what each row stored.
 @Suite("Statement skipped bindings")
 struct StatementSkippedBindingTests {
+    /// Inserts one row for each of `steps`: rewinds `insert`, lets the step bind, and runs it.
+    static func insertRows(_ steps: [(Statement) -> Void], with insert: Statement) throws {
+        for step in steps {
+            insert.rewind()
+            step(insert)
+            try insert.run()
+        }
+    }
+
     @Test("NULL after a value is bound")
     func nullAfterValue() throws {
         let (database, directory) = try StatementBindTests.temporaryDatabase()
@@ -46,11 +55,7 @@ struct StatementSkippedBindingTests {
             },
             { $0.bind(nil as Int64?, at: 0) },
         ]
-        for step in steps {
-            insert.rewind()
-            step(insert)
-            try insert.run()
-        }
+        try Self.insertRows(steps, with: insert)
         #expect(
             try StatementBindTests.storedValues(database) == [
                 "null NULL", "integer 5", "null NULL", "null NULL", "text 'x'", "null NULL", "real 1.5", "null NULL",
@@ -130,11 +135,7 @@ struct StatementSkippedBindingTests {
             { $0.reset() },
             { $0.bindStaticText("a", at: 0) },
         ]
-        for step in steps {
-            insert.rewind()
-            step(insert)
-            try insert.run()
-        }
+        try Self.insertRows(steps, with: insert)
         #expect(
             try StatementBindTests.storedValues(database) == [
                 "text 'a'", "text 'a'", "null NULL", "text 'a'", "text 'x'", "text 'a'", "text 'y'", "text 'a'",
