@@ -51,7 +51,7 @@ struct ScannedFieldReader: RecordFields {
     @inline(__always)
     func memberIndex(_ field: FieldName) -> Int? {
         ScannedMemberIndex.lookup(
-            field.fingerprint,
+            field.fingerprint, keyHash: field.keyHash,
             name: UnsafeBufferPointer(start: field.name.utf8Start, count: field.name.utf8CodeUnitCount),
             parent: parent, slots: slots, members: members, bytes: bytes)
     }
