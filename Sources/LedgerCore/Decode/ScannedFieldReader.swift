@@ -51,7 +51,7 @@ struct ScannedFieldReader: RecordFields {
     @inline(__always)
     func memberIndex(_ field: FieldName) -> Int? {
         ScannedMemberIndex.lookup(
-            field.fingerprint,
+            field.fingerprint, keyHash: field.keyHash,
             name: UnsafeBufferPointer(start: field.name.utf8Start, count: field.name.utf8CodeUnitCount),
             parent: parent, slots: slots, members: members, bytes: bytes)
     }
@@ -282,15 +282,13 @@ extension UsageQueueDecoder {
         if line.starts(with: otlpPrefix) {
             return false
         }
-        // A key with an escape or a non-ASCII byte might still equal a field name as a `String`.
-        guard cache.scanner.scan(line), !cache.scanner.hasNonPlainKey else { return false }
-        let members = cache.scanner.members
-        let slots = cache.scanner.index.slots
-        return members.withUnsafeBufferPointer { members in
-            slots.withUnsafeBufferPointer { slots in
-                decodeScanned(line, members: members, slots: slots, now: now, cache: cache, into: &event)
-            }
+        // A key with an escape or a non-ASCII byte might still equal a field name as a `String`, so
+        // such a line goes to the tree too. The closure runs inside the access to `cache.scanner`,
+        // which the decoder never touches: it reads only `cache.strings` and `cache.secretIDs`.
+        let decoded = cache.scanner.scanPlainKeys(line) { members, slots in
+            decodeScanned(line, members: members, slots: slots, now: now, cache: cache, into: &event)
         }
+        return decoded ?? false
     }
 
     private static func decodeScanned(

@@ -92,6 +92,25 @@ struct JSONMemberScanner {
         }
     }
 
+    /// Scans `bytes` as ``scan(_:)`` does and, for a valid text whose keys are all plain
+    /// (``ScannedMember/isPlainKey``), calls `body` with the recorded members and the slots of their
+    /// ``ScannedMemberIndex``. Returns nil for every other text.
+    ///
+    /// The buffers are read in place, so a caller that keeps the scanner in a class property pays
+    /// for one exclusivity check and copies no array. `body` must not access this scanner.
+    mutating func scanPlainKeys<Result>(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (_ members: UnsafeBufferPointer<ScannedMember>, _ slots: UnsafeBufferPointer<Int32>) -> Result
+    ) -> Result? {
+        guard scan(bytes), !hasNonPlainKey else { return nil }
+        let count = memberCount
+        return storage.withUnsafeBufferPointer { storage in
+            index.slots.withUnsafeBufferPointer { slots in
+                body(UnsafeBufferPointer(rebasing: storage[..<count]), slots)
+            }
+        }
+    }
+
     private static func makeStorage(capacity: Int) -> [ScannedMember] {
         let empty = ScannedMember(
             parent: -1, keyStart: 0, keyEnd: 0, keyFingerprint: KeyFingerprint(length: 0, head: 0, tail: 0),

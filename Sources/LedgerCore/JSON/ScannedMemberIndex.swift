@@ -53,7 +53,7 @@ struct ScannedMemberIndex {
     ) {
         let mask = slots.count - 1
         let member = members[index]
-        var slot = Self.slot(member.parent, member.keyFingerprint, mask: mask)
+        var slot = Self.slot(member.parent, keyHash: Self.keyHash(member.keyFingerprint), mask: mask)
         while true {
             let occupant = Int(slots[slot])
             if occupant < 0 || Self.isSameKey(members[occupant], member, bytes: bytes) {
@@ -84,8 +84,22 @@ struct ScannedMemberIndex {
         slots: UnsafeBufferPointer<Int32>, members: UnsafeBufferPointer<ScannedMember>,
         bytes: UnsafeBufferPointer<UInt8>
     ) -> Int? {
+        lookup(
+            fingerprint, keyHash: keyHash(fingerprint), name: name, parent: parent, slots: slots, members: members,
+            bytes: bytes)
+    }
+
+    /// Returns the index of the last member of the object `parent` whose key bytes are `name`, as
+    /// ``lookup(_:name:parent:slots:members:bytes:)`` does, for a name whose ``keyHash(_:)`` is
+    /// computed too, as ``FieldName`` stores it.
+    @inline(__always)
+    static func lookup(
+        _ fingerprint: KeyFingerprint, keyHash: UInt64, name: UnsafeBufferPointer<UInt8>, parent: Int,
+        slots: UnsafeBufferPointer<Int32>, members: UnsafeBufferPointer<ScannedMember>,
+        bytes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
         let mask = slots.count - 1
-        var slot = Self.slot(parent, fingerprint, mask: mask)
+        var slot = Self.slot(parent, keyHash: keyHash, mask: mask)
         while true {
             let occupant = Int(slots[slot])
             if occupant < 0 {
@@ -102,10 +116,17 @@ struct ScannedMemberIndex {
         }
     }
 
-    private static func slot(_ parent: Int, _ fingerprint: KeyFingerprint, mask: Int) -> Int {
-        var mixed = fingerprint.head ^ (fingerprint.tail &* 0xFF51_AFD7_ED55_8CCD)
-        mixed ^= (UInt64(truncatingIfNeeded: parent &+ 1) &<< 40) ^ UInt64(truncatingIfNeeded: fingerprint.length)
-        mixed = mixed &* 0x9E37_79B9_7F4A_7C15
+    /// Returns the part of a slot's hash that depends on the key alone, which ``FieldName``
+    /// computes once instead of on every lookup.
+    @inline(__always)
+    static func keyHash(_ fingerprint: KeyFingerprint) -> UInt64 {
+        fingerprint.head ^ (fingerprint.tail &* 0xFF51_AFD7_ED55_8CCD) ^ UInt64(truncatingIfNeeded: fingerprint.length)
+    }
+
+    /// Returns the first slot to probe for a key of the object `parent`.
+    @inline(__always)
+    private static func slot(_ parent: Int, keyHash: UInt64, mask: Int) -> Int {
+        let mixed = (keyHash ^ (UInt64(truncatingIfNeeded: parent &+ 1) &<< 40)) &* 0x9E37_79B9_7F4A_7C15
         return Int(truncatingIfNeeded: mixed >> 40) & mask
     }
 
@@ -140,11 +161,14 @@ struct ScannedMemberIndex {
 struct FieldName: Sendable {
     let name: StaticString
     let fingerprint: KeyFingerprint
+    /// The ``ScannedMemberIndex/keyHash(_:)`` of `fingerprint`.
+    let keyHash: UInt64
 
     /// Creates the fingerprint of `name`, which must be a literal in UTF-8.
     init(_ name: StaticString) {
         self.name = name
         fingerprint = KeyFingerprint(name.utf8Bytes, from: 0, to: name.utf8CodeUnitCount)
+        keyHash = ScannedMemberIndex.keyHash(fingerprint)
     }
 
     /// The name as a `String`, for a message or a lookup in a parsed tree.
