@@ -160,7 +160,7 @@ struct CrashRecoveryTests {
         defer { harness.cleanUp() }
         let daemon = try Daemon(harness)
         #expect(
-            try harness.waitUntil {
+            harness.waitUntil {
                 FileManager.default.fileExists(atPath: harness.state.appendingPathComponent("lock").path)
             })
         usleep(200_000)

@@ -121,7 +121,8 @@ struct Harness {
     func append(_ text: String, to name: String) throws {
         let url = spool.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            // A file that cannot be created makes the open below throw.
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()

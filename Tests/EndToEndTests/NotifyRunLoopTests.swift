@@ -132,7 +132,7 @@ struct NotifyRunLoopTests {
         try Data("[daemon]\nfold_interval = 1\nledger_dir = \(ledger.path)\n".utf8).write(to: config)
         let daemon = try Daemon(harness, extra: ["--config", config.path])
         let manifest = ledger.appendingPathComponent("manifest.json")
-        #expect(try harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
+        #expect(harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
 
         // A plain file where the directory was: every write into it fails with ENOTDIR.
         try FileManager.default.removeItem(at: ledger)
@@ -143,7 +143,7 @@ struct NotifyRunLoopTests {
         #expect(daemon.process.isRunning)
 
         try FileManager.default.removeItem(at: ledger)
-        #expect(try harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
+        #expect(harness.waitUntil { FileManager.default.fileExists(atPath: manifest.path) })
         #expect(daemon.stop() == 0)
         #expect(daemon.stderr.contains("fold failed; keeping the previous ledger files and retrying"))
         #expect(daemon.stderr.contains("Not a directory"))
