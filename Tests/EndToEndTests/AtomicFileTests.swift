@@ -79,11 +79,12 @@ struct AtomicFileTests {
             try Self.listing(directory) == ["a.csv=old a", "b.csv.tmp.\(getpid())/", "c.csv=old c"])
     }
 
-    @Test("failed rename keeps earlier files")
-    func failedRenameKeepsEarlierFiles() throws {
+    @Test("directory in the way replaces no file")
+    func directoryInTheWay() throws {
         let directory = try Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // A directory that is not empty cannot be replaced by a file.
+        try AtomicFile.writeChanged([LedgerFile(name: "a.csv", contents: "old a")], into: directory)
+        // A directory that is not empty cannot be replaced by a file, so its rename would fail.
         try FileManager.default.createDirectory(
             atPath: FilePath.join(directory, "b.csv/inner"), withIntermediateDirectories: true)
 
@@ -91,7 +92,82 @@ struct AtomicFileTests {
             LedgerFile(name: "a.csv", contents: "new a"), LedgerFile(name: "b.csv", contents: "new b"),
             LedgerFile(name: "c.csv", contents: "new c"),
         ]
-        #expect(throws: SystemError.self) { try AtomicFile.writeChanged(files, into: directory) }
-        #expect(try Self.listing(directory) == ["a.csv=new a", "b.csv/"])
+        let error = try #require(throws: SystemError.self) { try AtomicFile.writeChanged(files, into: directory) }
+        #expect(error.errno == EISDIR)
+        #expect(error.path == FilePath.join(directory, "b.csv"))
+        #expect(try Self.listing(directory) == ["a.csv=old a", "b.csv/"])
+    }
+
+    @Test("failed rename keeps earlier files")
+    func failedRenameKeepsEarlierFiles() throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = [
+            LedgerFile(name: "a.csv", contents: "new a"), LedgerFile(name: "b.csv", contents: "new b"),
+            LedgerFile(name: "c.csv", contents: "new c"),
+        ]
+        // A directory made after the checks fails the rename of c.csv.
+        #expect(throws: SystemError.self) {
+            try AtomicFile.writeChanged(files, into: directory) {
+                try FileManager.default.createDirectory(
+                    atPath: FilePath.join(directory, "c.csv/inner"), withIntermediateDirectories: true)
+            }
+        }
+        #expect(try Self.listing(directory) == ["a.csv=new a", "b.csv=new b", "c.csv/"])
+    }
+
+    @Test("runs beforeRenames between writes and renames")
+    func beforeRenamesOrder() throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AtomicFile.writeChanged([LedgerFile(name: "a.csv", contents: "old a")], into: directory)
+        let files = [LedgerFile(name: "a.csv", contents: "new a"), LedgerFile(name: "b.csv", contents: "new b")]
+        let pid = getpid()
+
+        var seen: [String] = []
+        try AtomicFile.writeChanged(files, into: directory) { seen = try Self.listing(directory) }
+        // Both temporary files were flushed and nothing was renamed yet.
+        #expect(seen == ["a.csv=old a", "a.csv.tmp.\(pid)=new a", "b.csv.tmp.\(pid)=new b"])
+        #expect(try Self.listing(directory) == ["a.csv=new a", "b.csv=new b"])
+    }
+
+    @Test("beforeRenames failure replaces no file")
+    func beforeRenamesFailure() throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AtomicFile.writeChanged([LedgerFile(name: "a.csv", contents: "old a")], into: directory)
+        let files = [LedgerFile(name: "a.csv", contents: "new a"), LedgerFile(name: "b.csv", contents: "new b")]
+
+        #expect(throws: SystemError.self) {
+            try AtomicFile.writeChanged(files, into: directory) {
+                throw SystemError(call: "rename", path: "events.jsonl", errno: EIO)
+            }
+        }
+        #expect(try Self.listing(directory) == ["a.csv=old a"])
+    }
+
+    @Test("removes stale temporaries of unchanged files")
+    func staleTemporariesOfUnchangedFiles() throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = [LedgerFile(name: "a.csv", contents: "a"), LedgerFile(name: "manifest.json", contents: "{}")]
+        try AtomicFile.writeChanged(files, into: directory)
+        // A process that has exited, as after a crash between the writes and the renames.
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let dead = exited.processIdentifier
+        for leftover in ["a.csv.tmp.\(dead)", "manifest.json.tmp.\(dead)", "a.csv.tmp.1", "other.csv.tmp.\(dead)"] {
+            #expect(
+                FileManager.default.createFile(atPath: FilePath.join(directory, leftover), contents: Data("x".utf8)))
+        }
+
+        #expect(try AtomicFile.writeChanged(files, into: directory) == [])
+        // Process 1 is running, and other.csv is not one of the files written.
+        #expect(
+            try Self.listing(directory) == [
+                "a.csv=a", "a.csv.tmp.1=x", "manifest.json={}", "other.csv.tmp.\(dead)=x",
+            ])
     }
 }

@@ -141,4 +141,20 @@ struct StreamedExportTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: harness.out.path)
         #expect(!names.contains { $0.contains(".tmp.") })
     }
+
+    @Test("export onto a directory named events.jsonl")
+    func eventsPathIsDirectory() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        try harness.addFixtures(["tokenledger/events.jsonl"])
+        #expect(try harness.runOnce().status == 0)
+        let eventsPath = harness.out.appendingPathComponent("events.jsonl").path
+        try FileManager.default.createDirectory(atPath: eventsPath, withIntermediateDirectories: true)
+
+        let export = try harness.run(["export", "--state-dir", harness.state.path, "--out", harness.out.path])
+        #expect(export.status == 1)
+        #expect(export.stderr.contains("open \(eventsPath) failed: Is a directory"), "\(export.stderr)")
+        // Nothing else was written.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.out.path) == ["events.jsonl"])
+    }
 }

@@ -363,14 +363,10 @@ enum ExportCommand {
                 files, against: check, changedBefore: changed, total: files.count + listing.count)
             return (exitCode, files.count + listing.count)
         }
-        try events?.commit()
-        try Self.write(files, into: directory)
+        // events.jsonl is replaced after the other files are written and before any of them is
+        // renamed, so that a crash leaves the previous set whole, manifest included.
+        try AtomicFile.writeChanged(files, into: directory, beforeRenames: { try events?.commit() })
         return (nil, files.count + listing.count)
-    }
-
-    private static func write(_ files: [LedgerFile], into directory: String) throws {
-        try FilePath.makeDirectories(directory)
-        try AtomicFile.writeChanged(files, into: directory)
     }
 
     /// Compares `files` with the files of the same names in `directory`; prints each name that

@@ -27,11 +27,14 @@ final class StreamedFile {
 
     /// Opens the existing file at `path` for comparison, if any, and when `writing`, creates the
     /// temporary file beside it.
-    /// - Throws: ``SystemError`` when the temporary file cannot be created.
+    /// - Throws: ``SystemError`` when `path` is a directory or the temporary file cannot be created.
     init(path: String, writing: Bool) throws {
         self.path = path
         temporaryPath = AtomicFile.temporaryPath(for: path)
         existing = try? FileDescriptor(path: path, flags: O_RDONLY)
+        if let existing, let info = try? existing.status(), info.st_mode & S_IFMT == S_IFDIR {
+            throw SystemError(call: "open", path: path, errno: EISDIR)
+        }
         isEqualSoFar = existing != nil
         existingBytes = [UInt8](repeating: 0, count: existing == nil ? 0 : Self.bufferSize)
         buffer.reserveCapacity(Self.bufferSize)

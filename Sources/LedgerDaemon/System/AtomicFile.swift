@@ -19,22 +19,42 @@ public enum AtomicFile {
     /// content or its new, never a mix. The changed files are all written and flushed before the
     /// first rename, and renamed in the order given, so a file listed last, such as a manifest,
     /// is replaced last. The directory is flushed once after the last rename: a rewrite of n
-    /// files waits for n + 1 flushes instead of 2n.
-    /// - Throws: ``SystemError``. When writing a temporary file fails, no file is replaced. When
-    ///   a rename fails, the files renamed before it stay replaced. Either way the temporary files
-    ///   not renamed are removed.
+    /// files waits for n + 1 flushes instead of 2n. `beforeRenames` runs once every temporary
+    /// file is flushed and before the first rename, for a file written apart that must be
+    /// replaced before the others. Temporary files of these names that dead processes left
+    /// behind are removed first, changed or not.
+    /// - Throws: ``SystemError``. When a changed file's path is a directory, when writing a
+    ///   temporary file fails, or when `beforeRenames` throws, no file is replaced. When a rename
+    ///   fails all the same, the files renamed before it stay replaced. Either way the temporary
+    ///   files not renamed are removed.
     @discardableResult
-    public static func writeChanged(_ files: [LedgerFile], into directory: String, mode: mode_t = 0o644) throws
-        -> [String]
-    {
+    public static func writeChanged(
+        _ files: [LedgerFile], into directory: String, mode: mode_t = 0o644,
+        beforeRenames: () throws -> Void = {}
+    ) throws -> [String] {
+        removeStaleTemporaries(in: directory, of: Set(files.map(\.name)))
+        var changed: [(name: String, path: String, bytes: [UInt8])] = []
+        for file in files {
+            let path = FilePath.join(directory, file.name)
+            let bytes = Array(file.contents.utf8)
+            if contains(path, bytes) { continue }
+            // A directory in the way would fail its rename after the files before it were replaced.
+            var info = stat()
+            if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+                throw SystemError(call: "rename", path: path, errno: EISDIR)
+            }
+            changed.append((file.name, path, bytes))
+        }
         var written: [(name: String, path: String, temporary: String)] = []
         do {
-            for file in files {
-                let path = FilePath.join(directory, file.name)
-                let bytes = Array(file.contents.utf8)
-                if contains(path, bytes) { continue }
-                written.append((file.name, path, try writeTemporary(bytes, for: path, mode: mode)))
+            for file in changed {
+                written.append(
+                    (
+                        file.name, file.path,
+                        try writeTemporary(file.bytes, for: file.path, mode: mode, removingStale: false)
+                    ))
             }
+            try beforeRenames()
         } catch {
             for file in written { unlink(file.temporary) }
             throw error
@@ -53,10 +73,14 @@ public enum AtomicFile {
     }
 
     /// Writes and flushes `bytes` to this process's temporary file beside `path` and returns
-    /// its path. Stale temporary files of `path` are removed first.
+    /// its path. When `removingStale`, stale temporary files of `path` are removed first.
     /// - Throws: ``SystemError``; the temporary file is removed on failure.
-    private static func writeTemporary(_ bytes: [UInt8], for path: String, mode: mode_t) throws -> String {
-        removeStaleTemporaries(of: path)
+    private static func writeTemporary(
+        _ bytes: [UInt8], for path: String, mode: mode_t, removingStale: Bool = true
+    ) throws -> String {
+        if removingStale {
+            removeStaleTemporaries(of: path)
+        }
         let temporary = temporaryPath(for: path)
         do {
             let file = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
@@ -80,7 +104,7 @@ public enum AtomicFile {
     }
 
     /// Flushes the directory of `path`, so that a rename in it survives a crash. A directory that
-    /// cannot be opened or flushed is left as it is, as the rename already took effect.
+    /// cannot be opened or flushed is left as it is, because the rename already took effect.
     private static func syncDirectory(of path: String) {
         if let handle = try? FileDescriptor(path: FilePath.directory(of: path), flags: O_RDONLY | O_DIRECTORY) {
             try? handle.sync()
@@ -103,19 +127,27 @@ public enum AtomicFile {
     /// Removes the temporary files of `path` that processes no longer running left behind, such
     /// as an export killed while it wrote. A file whose process id is in use again is kept.
     static func removeStaleTemporaries(of path: String) {
-        let directory = FilePath.directory(of: path)
-        let prefix = FilePath.name(of: path) + ".tmp."
+        removeStaleTemporaries(in: FilePath.directory(of: path), of: [FilePath.name(of: path)])
+    }
+
+    /// Removes the temporary files that processes no longer running left behind in `directory`
+    /// for the files named in `names`, reading the directory once.
+    static func removeStaleTemporaries(in directory: String, of names: Set<String>) {
         guard let stream = opendir(directory) else { return }
         defer { closedir(stream) }
         while let entry = readdir(stream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0,
-                pid != getpid()
-            else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                unlink(FilePath.join(directory, name))
+            for target in names {
+                let prefix = target + ".tmp."
+                guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0,
+                    pid != getpid()
+                else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH {
+                    unlink(FilePath.join(directory, name))
+                }
+                break
             }
         }
     }
