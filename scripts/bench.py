@@ -495,8 +495,8 @@ class Bench:
             self.ceiling_binary = compile_ceiling(self.work)
         ceiling_binary = self.ceiling_binary
         run_ceiling(ceiling_binary, self.work, setup_path, rows_path)  # warm-up
-        # A usage-queue record has no id of its own, so its key hashes the whole line; the keyed
-        # loop adds that hash to the ceiling. An OTLP span's key hashes its 24 id bytes only.
+        # A usage-queue record has no id of its own, so its key hashes the whole line, and the
+        # keyed loop adds that hash to the ceiling. An OTLP span's key hashes its 24 id bytes only.
         keyed_by = (spool_file, USAGE_QUEUE_NAMESPACE) if kind == "usage" else None
         if keyed_by:
             run_ceiling(ceiling_binary, self.work, setup_path, rows_path, keyed_by)  # warm-up

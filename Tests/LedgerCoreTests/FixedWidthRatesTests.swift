@@ -71,7 +71,7 @@ struct FixedWidthRatesTests {
 
     @Test("random costs equal Money path")
     func randomCosts() throws {
-        var random = SplitMix64(seed: 0x5EED_1234)
+        var random = SplitMixGenerator(seed: 0x5EED_1234)
         let edgeCounts: [Int64] = [
             0, 1, 2, 3, 5, 999_999, 1_000_000, 1_000_001, 4_294_967_296, 999_999_999_999, Int64.max / 1_000_000,
             Int64.max / 1000, Int64.max,
@@ -106,22 +106,7 @@ struct FixedWidthRatesTests {
     }
 }
 
-/// A small seeded generator, so that a failing case can be run again.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-
+extension SplitMixGenerator {
     /// Returns a token count of 0 to 12 digits, or of up to 18 digits for one in eight.
     mutating func count() -> Int64 {
         Int64(next() % Self.power(next() % 8 == 0 ? 18 : 12) / Self.power(Int(next() % 13)))

@@ -7,7 +7,7 @@
  * usage: sqlite_ceiling DATABASE SETUP_SQL ROW_FILE [SPOOL_FILE NAMESPACE]
  *
  * With SPOOL_FILE and NAMESPACE, the loop also derives each row's event key as the daemon does
- * for a record without an id of its own: the first 16 bytes of
+ * for a record without an id of its own. The key is the first 16 bytes of
  * sha256(NAMESPACE + "\0" + the source line at the row's line_offset). It checks the key against
  * the row's stored key before the insert and fails on a mismatch. That keyed rate is the limit of
  * a design that stores each line exactly once by its content. The spool file is read into memory
@@ -146,13 +146,15 @@ static void check_key(const struct key_source *source, const unsigned char *key_
     int64_t offset;
     uint32_t key_length;
     if (*key_value != 3 || *offset_value != 1) {
-        fprintf(stderr, "sqlite_ceiling: a row has no blob key or no line offset\n");
+        fprintf(stderr, "sqlite_ceiling: invalid row file: a row has no blob event_key"
+                        " or no integer line_offset\n");
         exit(1);
     }
     memcpy(&key_length, key_value + 1, 4);
     memcpy(&offset, offset_value + 1, 8);
     if (key_length != 16 || offset < 0 || (size_t)offset >= source->spool_length) {
-        fprintf(stderr, "sqlite_ceiling: a row's key or line offset does not fit the spool file\n");
+        fprintf(stderr, "sqlite_ceiling: invalid row file: an event_key is not 16 bytes"
+                        " or a line_offset is outside the spool file\n");
         exit(1);
     }
     const char *line = source->spool + offset;
@@ -166,7 +168,8 @@ static void check_key(const struct key_source *source, const unsigned char *key_
     SHA256_Update(&context, line, length);
     SHA256_Final(digest, &context);
     if (memcmp(digest, key_value + 5, 16) != 0) {
-        fprintf(stderr, "sqlite_ceiling: the key derived from the line at offset %lld differs from the stored key\n",
+        fprintf(stderr, "sqlite_ceiling: the key derived from the line at offset %lld differs from the stored key;"
+                        " check that SPOOL_FILE and NAMESPACE belong to ROW_FILE\n",
                 (long long)offset);
         exit(1);
     }

@@ -84,14 +84,8 @@ final class StreamedFile {
             unlink(temporaryPath)
             throw error
         }
-        guard rename(temporaryPath, path) == 0 else {
-            let failure = SystemError(call: "rename", path: path)
-            unlink(temporaryPath)
-            throw failure
-        }
-        if let directory = try? FileDescriptor(path: FilePath.directory(of: path), flags: O_RDONLY | O_DIRECTORY) {
-            try? directory.sync()
-        }
+        try AtomicFile.rename(temporaryPath, over: path)
+        AtomicFile.syncDirectory(of: path)
     }
 
     private func flush() throws {

@@ -95,7 +95,7 @@ public enum AtomicFile {
 
     /// Renames `temporary` over `path`.
     /// - Throws: ``SystemError``; `temporary` is removed on failure.
-    private static func rename(_ temporary: String, over path: String) throws {
+    static func rename(_ temporary: String, over path: String) throws {
         guard Glibc.rename(temporary, path) == 0 else {
             let failure = SystemError(call: "rename", path: path)
             unlink(temporary)
@@ -105,7 +105,7 @@ public enum AtomicFile {
 
     /// Flushes the directory of `path`, so that a rename in it survives a crash. A directory that
     /// cannot be opened or flushed is left as it is, because the rename already took effect.
-    private static func syncDirectory(of path: String) {
+    static func syncDirectory(of path: String) {
         if let handle = try? FileDescriptor(path: FilePath.directory(of: path), flags: O_RDONLY | O_DIRECTORY) {
             try? handle.sync()
         }
